@@ -1,0 +1,361 @@
+//! The hostile-code sandbox: run one command in fresh namespaces, under limits, and report
+//! exactly what happened.
+//!
+//! ```text
+//! Sandbox::new(config)          once per process: cgroup detection, seccomp, slot pool
+//!   └─ lease()                  a slot: host uid pair, prepared cgroup, tmpfs work dir
+//!        ├─ workdir()           stage files in, read results out (never following symlinks)
+//!        └─ run(spec, events)   clone3 → id maps → mounts → drop privileges → seccomp → exec
+//! ```
+//!
+//! There is no unsandboxed mode: every run gets every namespace, the seccomp filter and the
+//! limits. Only the cgroup can be missing on a host, and then every outcome says so.
+#![allow(unsafe_code)]
+
+mod cgroup;
+mod child;
+mod config;
+mod error;
+mod host;
+mod layout;
+mod plan;
+mod seccomp;
+mod slots;
+mod spawn;
+mod supervise;
+mod sys;
+mod workdir;
+
+pub use cgroup::{CgroupMode, detect as detect_cgroups};
+pub use config::SandboxConfig;
+pub use error::SandboxError;
+pub use host::{Check, CheckStatus, inspect_host};
+pub use model::{Limits, Outcome, Stream, Verdict};
+pub use workdir::{WorkDir, validate_relative};
+
+use cgroup::Hierarchy;
+use layout::{HostEntry, HostLayout};
+use plan::{ChildFds, ChildPlan};
+use slots::{Slot, SlotPool};
+use std::ffi::CString;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Something that happened during a run, delivered as it happens.
+#[derive(Debug, Clone, Copy)]
+pub enum Event<'a> {
+    /// A chunk of the program's output, as read from its pipe.
+    Output { stream: Stream, elapsed: Duration, data: &'a [u8] },
+    /// CPU and memory of the whole process tree so far (only with a cgroup).
+    Stats { elapsed: Duration, cpu_ms: u64, memory_kib: u64 },
+}
+
+/// Where the program's stdin comes from.
+#[derive(Debug, Default)]
+pub enum Stdin {
+    /// End of file at once.
+    #[default]
+    Empty,
+    /// Fed by the supervisor as the program reads it.
+    Bytes(Vec<u8>),
+    /// Any readable fd: a file, or the read end of a pipe the caller keeps writing to
+    /// (interactive programs).
+    Fd(OwnedFd),
+}
+
+/// One command to run.
+#[derive(Debug, Default)]
+pub struct RunSpec {
+    /// The program and its arguments; a bare name is looked up in `PATH` inside the sandbox.
+    pub argv: Vec<String>,
+    /// Environment on top of the clean defaults (PATH, HOME=/work, LANG, TMPDIR).
+    pub env: Vec<(String, String)>,
+    pub limits: Limits,
+    pub stdin: Stdin,
+    /// Extra host paths shown read-only at the same place (e.g. a toolchain's cache).
+    pub readonly_paths: Vec<PathBuf>,
+}
+
+/// A sandbox factory; cheap to clone and shareable between threads.
+#[derive(Debug, Clone)]
+pub struct Sandbox {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: SandboxConfig,
+    cgroup_mode: CgroupMode,
+    layout: HostLayout,
+    filter: Vec<libc::sock_filter>,
+    pool: SlotPool,
+}
+
+impl Sandbox {
+    /// Prepares the sandbox: checks privileges, finds cgroups, compiles the seccomp filter and
+    /// cleans what a crashed earlier process left behind.
+    pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
+        // SAFETY: geteuid has no preconditions.
+        let uid = unsafe { libc::geteuid() };
+        if uid != 0 {
+            return Err(SandboxError::NotRoot { uid });
+        }
+        let mut cgroup_mode = cgroup::detect();
+        let hierarchy = match Hierarchy::from_mode(&cgroup_mode) {
+            Ok(hierarchy) => hierarchy,
+            Err(e) => {
+                cgroup_mode = CgroupMode::Unavailable { reason: format!("cgroup {} found but not usable: {e}", cgroup_mode.name()) };
+                None
+            }
+        };
+        let layout = HostLayout::discover(&config)
+            .map_err(|source| SandboxError::StateDir { path: "/".into(), source })?;
+        let pool = SlotPool::new(&config.state_dir, config.max_slots, config.uid_base, hierarchy)?;
+        pool.sweep()?;
+        Ok(Sandbox {
+            inner: Arc::new(Inner { config, cgroup_mode, layout, filter: seccomp::compile(), pool }),
+        })
+    }
+
+    pub fn cgroup_mode(&self) -> &CgroupMode {
+        &self.inner.cgroup_mode
+    }
+
+    pub fn config(&self) -> &SandboxConfig {
+        &self.inner.config
+    }
+
+    /// Takes a slot with a fresh work dir of `workdir_kib`, for one or more runs.
+    pub fn lease(&self, workdir_kib: u64) -> Result<Lease, SandboxError> {
+        let max = self.inner.config.max_limits.workdir_kib;
+        if workdir_kib == 0 || workdir_kib > max {
+            return Err(model::LimitError { field: "workdir_kib", value: workdir_kib, max }.into());
+        }
+        let slot = self.inner.pool.acquire()?;
+        match WorkDir::mount(&slot.work_dir(), workdir_kib, slot.ids.host_user) {
+            Ok(workdir) => Ok(Lease { sandbox: self.clone(), slot: Some(slot), workdir: Some(workdir) }),
+            Err(e) => {
+                self.inner.pool.release(slot);
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs one command in a fresh work dir.
+    pub fn run(&self, spec: RunSpec, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Outcome, SandboxError> {
+        self.lease(spec.limits.workdir_kib)?.run(spec, on_event)
+    }
+}
+
+/// A slot held for one or more runs sharing a work dir (e.g. compile, then run).
+#[derive(Debug)]
+pub struct Lease {
+    sandbox: Sandbox,
+    slot: Option<Slot>,
+    workdir: Option<WorkDir>,
+}
+
+impl Lease {
+    pub fn workdir(&self) -> &WorkDir {
+        self.workdir.as_ref().expect("a lease has its work dir until dropped")
+    }
+
+    /// Runs `spec` in this lease's work dir; blocks until the run is over.
+    pub fn run(&mut self, spec: RunSpec, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Outcome, SandboxError> {
+        let inner = &self.sandbox.inner;
+        spec.limits.validate(&inner.config.max_limits)?;
+        let slot = self.slot.as_mut().expect("a lease has its slot until dropped");
+        if let Some(cgroup) = slot.cgroup.as_mut() {
+            cgroup
+                .clean()
+                .and_then(|()| cgroup.prepare(&spec.limits))
+                .map_err(|source| SandboxError::Cgroup { action: "preparing a run", source })?;
+        }
+        let spawn_err = |step| move |source| SandboxError::Spawn { step, source };
+        let (sync_read, sync_write) = sys::pipe().map_err(spawn_err("creating pipes"))?;
+        let (report_read, report_write) = sys::pipe().map_err(spawn_err("creating pipes"))?;
+        let (stdout_read, stdout_write) = sys::pipe().map_err(spawn_err("creating pipes"))?;
+        let (stderr_read, stderr_write) = sys::pipe().map_err(spawn_err("creating pipes"))?;
+        let (stdin_child, stdin_feed) = match spec.stdin {
+            Stdin::Fd(fd) => (fd, None),
+            Stdin::Empty => (sys::pipe().map_err(spawn_err("creating pipes"))?.0, None),
+            Stdin::Bytes(bytes) => {
+                let (read, write) = sys::pipe().map_err(spawn_err("creating pipes"))?;
+                (read, Some((write, bytes)))
+            }
+        };
+        let fds = ChildFds {
+            sync_read: sync_read.as_raw_fd(),
+            report_write: report_write.as_raw_fd(),
+            stdin: stdin_child.as_raw_fd(),
+            stdout: stdout_write.as_raw_fd(),
+            stderr: stderr_write.as_raw_fd(),
+        };
+        let extra = spec
+            .readonly_paths
+            .iter()
+            .filter_map(|p| HostEntry::inspect(p).transpose())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(spawn_err("inspecting read-only paths"))?;
+        let ops = layout::build(&inner.layout, &extra, &spec.limits, &slot.work_dir()).map_err(spawn_err("building the layout"))?;
+        let plan = build_plan(PlanInput {
+            slot,
+            ops,
+            argv: &spec.argv,
+            env: &spec.env,
+            limits: &spec.limits,
+            with_cgroup: slot.cgroup.is_some(),
+            filter: &inner.filter,
+            fds,
+        })?;
+
+        let started = Instant::now();
+        let child = spawn::spawn(&plan, slot.ids, slot.cgroup.as_ref(), sync_write)?;
+        drop((sync_read, report_write, stdout_write, stderr_write, stdin_child));
+        let pipes = supervise::Pipes { stdout: stdout_read, stderr: stderr_read, report: report_read, stdin: stdin_feed };
+        supervise::Supervisor { limits: &spec.limits, cgroup: slot.cgroup.as_ref(), on_event, started }.run(child, pipes)
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        drop(self.workdir.take());
+        if let Some(slot) = self.slot.take() {
+            self.sandbox.inner.pool.release(slot);
+        }
+    }
+}
+
+struct PlanInput<'a> {
+    slot: &'a Slot,
+    ops: Vec<plan::MountOp>,
+    argv: &'a [String],
+    env: &'a [(String, String)],
+    limits: &'a Limits,
+    with_cgroup: bool,
+    filter: &'a [libc::sock_filter],
+    fds: ChildFds,
+}
+
+fn cstring(s: &str, what: &str) -> Result<CString, SandboxError> {
+    CString::new(s).map_err(|_| SandboxError::InvalidRun { reason: format!("{what} contains a NUL byte") })
+}
+
+/// The clean environment: fixed defaults, then the caller's variables on top.
+fn environment(extra: &[(String, String)]) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = [
+        ("PATH", config::DEFAULT_PATH),
+        ("HOME", config::WORKDIR),
+        ("LANG", "C.UTF-8"),
+        ("LC_ALL", "C.UTF-8"),
+        ("TMPDIR", "/tmp"),
+        ("USER", "sandbox"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    for (key, value) in extra {
+        match env.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value.clone(),
+            None => env.push((key.clone(), value.clone())),
+        }
+    }
+    env
+}
+
+fn rlimits(limits: &Limits, with_cgroup: bool) -> Vec<(libc::c_int, libc::rlimit)> {
+    let limit = |soft: u64, hard: u64| libc::rlimit { rlim_cur: soft, rlim_max: hard };
+    // RLIMIT_CPU is per process and in whole seconds: a backstop behind the cgroup's
+    // whole-tree accounting, one second past the limit.
+    let cpu_seconds = limits.cpu_time_ms.div_ceil(1000) + 1;
+    let mut rlimits = vec![
+        (libc::RLIMIT_CPU as libc::c_int, limit(cpu_seconds, cpu_seconds + 1)),
+        (libc::RLIMIT_FSIZE as libc::c_int, limit(limits.file_size_kib * 1024, limits.file_size_kib * 1024)),
+        (libc::RLIMIT_NOFILE as libc::c_int, limit(u64::from(limits.open_files), u64::from(limits.open_files))),
+        (libc::RLIMIT_STACK as libc::c_int, limit(limits.stack_kib * 1024, limits.stack_kib * 1024)),
+        (libc::RLIMIT_CORE as libc::c_int, limit(0, 0)),
+        (libc::RLIMIT_NPROC as libc::c_int, limit(u64::from(limits.processes), u64::from(limits.processes))),
+    ];
+    if !with_cgroup {
+        // Degraded: without a memory cgroup, cap each process's address space instead.
+        rlimits.push((libc::RLIMIT_AS as libc::c_int, limit(limits.memory_bytes(), limits.memory_bytes())));
+    }
+    rlimits
+}
+
+fn build_plan(input: PlanInput<'_>) -> Result<ChildPlan, SandboxError> {
+    let Some(program) = input.argv.first().filter(|p| !p.is_empty()) else {
+        return Err(SandboxError::InvalidRun { reason: "no command given".into() });
+    };
+    let env = environment(input.env);
+    let mut strings = Vec::new();
+    for arg in input.argv {
+        strings.push(cstring(arg, "an argument")?);
+    }
+    let argc = strings.len();
+    for (key, value) in &env {
+        if key.is_empty() || key.contains('=') {
+            return Err(SandboxError::InvalidRun { reason: format!("invalid environment variable name {key:?}") });
+        }
+        strings.push(cstring(&format!("{key}={value}"), "an environment variable")?);
+    }
+    let pointers = |range: std::ops::Range<usize>| {
+        let mut ptrs: Vec<*const libc::c_char> = strings[range].iter().map(|s| s.as_ptr()).collect();
+        ptrs.push(std::ptr::null());
+        ptrs
+    };
+    let argv = pointers(0..argc);
+    let envp = pointers(argc..strings.len());
+    let exec_candidates = if program.contains('/') {
+        vec![cstring(program, "the command")?]
+    } else {
+        let path = env.iter().find(|(k, _)| k == "PATH").map_or("", |(_, v)| v.as_str());
+        path.split(':')
+            .filter(|dir| !dir.is_empty())
+            .map(|dir| cstring(&format!("{dir}/{program}"), "the command"))
+            .collect::<Result<_, _>>()?
+    };
+    let spawn_err = |source| SandboxError::Spawn { step: "building the plan", source };
+    Ok(ChildPlan {
+        root_dir: sys::cstring(&input.slot.root_dir()).map_err(spawn_err)?,
+        root_options: cstring("size=1m,nr_inodes=4096,mode=0755", "root options")?,
+        ops: input.ops,
+        hostname: cstring(config::HOSTNAME, "hostname")?,
+        workdir: cstring(config::WORKDIR, "workdir")?,
+        rlimits: rlimits(input.limits, input.with_cgroup),
+        filter: input.filter.to_vec(),
+        exec_candidates,
+        argv,
+        envp,
+        _strings: strings,
+        fds: input.fds,
+        uid: config::INSIDE_UID,
+        gid: config::INSIDE_UID,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_is_clean_and_caller_values_win() {
+        let env = environment(&[("HOME".into(), "/tmp".into()), ("GOCACHE".into(), "/tmp/go".into())]);
+        let get = |k: &str| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("HOME"), Some("/tmp"));
+        assert_eq!(get("GOCACHE"), Some("/tmp/go"));
+        assert_eq!(get("PATH"), Some(config::DEFAULT_PATH));
+        assert_eq!(env.len(), 7, "nothing of the host's environment is added");
+    }
+
+    #[test]
+    fn address_space_is_capped_only_without_a_cgroup() {
+        let has_as = |with_cgroup| rlimits(&Limits::default(), with_cgroup).iter().any(|(r, _)| *r == libc::RLIMIT_AS as libc::c_int);
+        assert!(!has_as(true));
+        assert!(has_as(false));
+        let cpu = rlimits(&Limits { cpu_time_ms: 1500, ..Limits::default() }, true)[0].1;
+        assert_eq!((cpu.rlim_cur, cpu.rlim_max), (3, 4));
+    }
+}
