@@ -48,6 +48,15 @@ pub(crate) struct Facts {
     pub cpu_limit_ms: u64,
     /// The program's own peak RSS (rusage), for hosts without cgroups.
     pub maxrss_kib: u64,
+    pub memory_peak_kib: u64,
+    pub memory_limit_kib: u64,
+}
+
+/// A program killed for time while its memory sat at the limit was stuck in reclaim, not
+/// computing: measured here, cgroup v1 can spin in reclaim for seconds without an OOM kill
+/// (and this kernel no longer counts `memory.failcnt`), so the peak is the evidence.
+fn thrashed_at_memory_limit(facts: &Facts) -> bool {
+    facts.memory_limit_kib > 0 && facts.memory_peak_kib * 100 >= facts.memory_limit_kib * 98
 }
 
 /// The verdict and exit fields, from the facts alone.
@@ -62,10 +71,10 @@ pub(crate) fn judge(facts: &Facts) -> (Verdict, Option<i32>, Option<i32>) {
         Verdict::InternalError
     } else if facts.killed == Some(KillReason::Output) {
         Verdict::OutputLimit
+    } else if facts.oom_kills > 0 || (facts.killed.is_some() && thrashed_at_memory_limit(facts)) {
+        Verdict::MemoryLimit
     } else if matches!(facts.killed, Some(KillReason::WallTime | KillReason::CpuTime)) {
         Verdict::TimeLimit
-    } else if facts.oom_kills > 0 {
-        Verdict::MemoryLimit
     } else if signal == Some(libc::SIGXCPU)
         || (signal == Some(libc::SIGKILL) && facts.cpu_ms >= facts.cpu_limit_ms)
     {
@@ -105,7 +114,11 @@ impl Supervisor<'_> {
         for fd in streams.iter().filter_map(|s| s.fd.as_ref()).chain(stdin.as_ref().map(|(fd, _)| fd)) {
             sys::set_nonblocking(fd.as_raw_fd()).map_err(err)?;
         }
-        let mut facts = Facts { cpu_limit_ms: self.limits.cpu_time_ms, ..Facts::default() };
+        let mut facts = Facts {
+            cpu_limit_ms: self.limits.cpu_time_ms,
+            memory_limit_kib: self.limits.memory_kib,
+            ..Facts::default()
+        };
         let mut init_alive = true;
         let mut ended: Option<Instant> = None;
         let mut output_used: u64 = 0;
@@ -277,6 +290,7 @@ impl Supervisor<'_> {
             Some(usage) => {
                 facts.cpu_ms = usage.cpu_ns / 1_000_000;
                 facts.oom_kills = usage.oom_kills;
+                facts.memory_peak_kib = usage.memory_bytes / 1024;
                 usage.memory_bytes / 1024
             }
             None => {
@@ -302,5 +316,81 @@ impl Supervisor<'_> {
             stderr_truncated: stderr.truncated,
             notes,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn exited(code: i32) -> Option<i32> {
+        Some(code << 8)
+    }
+
+    fn signaled(signal: i32) -> Option<i32> {
+        Some(signal)
+    }
+
+    fn check(facts: Facts, expect: (Verdict, Option<i32>, Option<i32>)) {
+        assert_eq!(judge(&facts), expect, "{facts:?}");
+    }
+
+    #[test]
+    fn exit_statuses_become_verdicts() {
+        check(Facts { wait_status: exited(0), ..Facts::default() }, (Verdict::Ok, Some(0), None));
+        check(Facts { wait_status: exited(3), ..Facts::default() }, (Verdict::RuntimeError, Some(3), None));
+        check(Facts { wait_status: signaled(libc::SIGSEGV), ..Facts::default() }, (Verdict::RuntimeError, None, Some(libc::SIGSEGV)));
+    }
+
+    #[test]
+    fn our_kill_decides_the_verdict() {
+        let killed = |reason| Facts { killed: Some(reason), ..Facts::default() };
+        check(killed(KillReason::Output), (Verdict::OutputLimit, None, Some(libc::SIGKILL)));
+        check(killed(KillReason::WallTime), (Verdict::TimeLimit, None, Some(libc::SIGKILL)));
+        check(killed(KillReason::CpuTime), (Verdict::TimeLimit, None, Some(libc::SIGKILL)));
+    }
+
+    #[test]
+    fn an_oom_kill_is_a_memory_limit() {
+        check(
+            Facts { wait_status: signaled(libc::SIGKILL), oom_kills: 1, ..Facts::default() },
+            (Verdict::MemoryLimit, None, Some(libc::SIGKILL)),
+        );
+    }
+
+    #[test]
+    fn thrashing_at_the_memory_limit_until_the_time_limit_is_a_memory_limit() {
+        let thrashing = Facts {
+            killed: Some(KillReason::CpuTime),
+            memory_peak_kib: 65_536,
+            memory_limit_kib: 65_536,
+            ..Facts::default()
+        };
+        check(thrashing, (Verdict::MemoryLimit, None, Some(libc::SIGKILL)));
+        let far_below = Facts {
+            killed: Some(KillReason::CpuTime),
+            memory_peak_kib: 1_000,
+            memory_limit_kib: 65_536,
+            ..Facts::default()
+        };
+        check(far_below, (Verdict::TimeLimit, None, Some(libc::SIGKILL)));
+    }
+
+    #[test]
+    fn the_rlimit_cpu_backstop_is_a_time_limit() {
+        check(Facts { wait_status: signaled(libc::SIGXCPU), ..Facts::default() }, (Verdict::TimeLimit, None, Some(libc::SIGXCPU)));
+        check(
+            Facts { wait_status: signaled(libc::SIGKILL), cpu_ms: 2_000, cpu_limit_ms: 1_000, ..Facts::default() },
+            (Verdict::TimeLimit, None, Some(libc::SIGKILL)),
+        );
+    }
+
+    #[test]
+    fn a_setup_failure_or_a_missing_status_is_an_internal_error() {
+        check(
+            Facts { setup_failure: Some("mount".into()), wait_status: exited(126), ..Facts::default() },
+            (Verdict::InternalError, Some(126), None),
+        );
+        check(Facts::default(), (Verdict::InternalError, None, None));
     }
 }

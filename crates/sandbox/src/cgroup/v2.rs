@@ -176,7 +176,7 @@ mod tests {
         slot.prepare(&Limits::default()).expect("prepare");
         let dir = root.0.join("slot-0");
         std::fs::write(dir.join("cpu.stat"), "usage_usec 2500\n").expect("write");
-        std::fs::write(dir.join("memory.events"), "oom_kill 2\n").expect("write");
+        std::fs::write(dir.join("memory.events"), "max 4\noom_kill 2\n").expect("write");
         let usage = slot.usage(false).expect("usage");
         assert_eq!(usage, Usage { cpu_ns: 2_000_000, memory_bytes: 8192, oom_kills: 1 });
     }
