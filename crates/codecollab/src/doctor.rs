@@ -17,13 +17,26 @@ pub fn run(config: &SandboxConfig) -> ExitCode {
             println!("{:<9} {:<width$}  fix: {fix}", "", "");
         }
     }
-    let missing = checks.iter().filter(|c| c.status == CheckStatus::Missing).count();
-    let degraded = checks.iter().filter(|c| c.status == CheckStatus::Degraded).count();
+    let missing = checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Missing)
+        .count();
+    let degraded = checks
+        .iter()
+        .filter(|c| c.status == CheckStatus::Degraded)
+        .count();
     if missing > 0 {
         println!("\nthe sandbox cannot run on this host: {missing} requirement(s) missing");
         ExitCode::FAILURE
     } else {
-        println!("\nthe sandbox works here{}", if degraded > 0 { format!(" ({degraded} degraded)") } else { String::new() });
+        println!(
+            "\nthe sandbox works here{}",
+            if degraded > 0 {
+                format!(" ({degraded} degraded)")
+            } else {
+                String::new()
+            }
+        );
         ExitCode::SUCCESS
     }
 }

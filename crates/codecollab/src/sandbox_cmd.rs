@@ -132,9 +132,18 @@ pub fn run(args: SandboxArgs, config: SandboxConfig) -> anyhow::Result<ExitCode>
     let sandbox = Sandbox::new(config).context("cannot start the sandbox")?;
     let mut lease = sandbox.lease(limits.workdir_kib)?;
     if let Some(dir) = &args.workdir {
-        lease.workdir().copy_from(dir).with_context(|| format!("cannot copy {} into the work dir", dir.display()))?;
+        lease
+            .workdir()
+            .copy_from(dir)
+            .with_context(|| format!("cannot copy {} into the work dir", dir.display()))?;
     }
-    let spec = RunSpec { argv: args.command.clone(), env, limits, stdin, ..RunSpec::default() };
+    let spec = RunSpec {
+        argv: args.command.clone(),
+        env,
+        limits,
+        stdin,
+        ..RunSpec::default()
+    };
     let passthrough = !args.json;
     let mut on_event = |event: Event<'_>| {
         if let (true, Event::Output { stream, data, .. }) = (passthrough, event) {
@@ -150,11 +159,19 @@ pub fn run(args: SandboxArgs, config: SandboxConfig) -> anyhow::Result<ExitCode>
     if args.json {
         let internal = verdict == sandbox::Verdict::InternalError;
         println!("{}", serde_json::to_string(&JsonOutcome::from(outcome))?);
-        return Ok(if internal { ExitCode::from(125) } else { ExitCode::SUCCESS });
+        return Ok(if internal {
+            ExitCode::from(125)
+        } else {
+            ExitCode::SUCCESS
+        });
     }
     let _ = std::io::stdout().flush();
     if verdict.is_limit() || verdict == sandbox::Verdict::InternalError {
-        let detail = if outcome.notes.is_empty() { String::new() } else { format!(": {}", outcome.notes.join("; ")) };
+        let detail = if outcome.notes.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", outcome.notes.join("; "))
+        };
         eprintln!(
             "codecollab: {verdict} (wall {} ms, cpu {} ms, memory {} KiB){detail}",
             outcome.wall_ms, outcome.cpu_ms, outcome.memory_kib

@@ -132,7 +132,10 @@ mod tests {
 
     #[test]
     fn defaults_are_within_the_operator_maximum() {
-        assert_eq!(Limits::default().validate(&Limits::operator_maximum()), Ok(()));
+        assert_eq!(
+            Limits::default().validate(&Limits::operator_maximum()),
+            Ok(())
+        );
     }
 
     #[test]

@@ -75,7 +75,11 @@ mod tests {
         let limits: Vec<_> = Verdict::ALL.into_iter().filter(|v| v.is_limit()).collect();
         assert_eq!(
             limits,
-            [Verdict::TimeLimit, Verdict::MemoryLimit, Verdict::OutputLimit]
+            [
+                Verdict::TimeLimit,
+                Verdict::MemoryLimit,
+                Verdict::OutputLimit
+            ]
         );
     }
 }

@@ -27,7 +27,15 @@ fn send(fd: c_int, report: Report) {
 
 fn fail(fd: c_int, step: u32) -> ! {
     let value = i64::from(errno());
-    send(fd, Report { kind: REPORT_SETUP_FAILED, step, value, ..Report::default() });
+    send(
+        fd,
+        Report {
+            kind: REPORT_SETUP_FAILED,
+            step,
+            value,
+            ..Report::default()
+        },
+    );
     // SAFETY: _exit never returns and runs no user-space cleanup.
     unsafe { libc::_exit(126) }
 }
@@ -84,7 +92,10 @@ pub(crate) unsafe fn init_main(plan: &ChildPlan) -> ! {
     // from `plan`, whose strings were built NUL-terminated in the parent.
     unsafe {
         libc::close(fds.sync_read);
-        if libc::setresgid(0, 0, 0) != 0 || libc::setresuid(0, 0, 0) != 0 || libc::setgroups(0, null()) != 0 {
+        if libc::setresgid(0, 0, 0) != 0
+            || libc::setresuid(0, 0, 0) != 0
+            || libc::setgroups(0, null()) != 0
+        {
             fail(report, STEP_IDS);
         }
         // Set after the id change, which clears it (pitfall 5).
@@ -97,11 +108,24 @@ pub(crate) unsafe fn init_main(plan: &ChildPlan) -> ! {
         if libc::sethostname(hostname.as_ptr().cast(), hostname.len()) != 0 {
             fail(report, STEP_HOSTNAME);
         }
-        if libc::mount(null(), c"/".as_ptr(), null(), libc::MS_REC | libc::MS_PRIVATE, null()) != 0 {
+        if libc::mount(
+            null(),
+            c"/".as_ptr(),
+            null(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            null(),
+        ) != 0
+        {
             fail(report, STEP_PRIVATE);
         }
         let flags = libc::MS_NOSUID | libc::MS_NODEV;
-        if libc::mount(c"tmpfs".as_ptr(), plan.root_dir.as_ptr(), c"tmpfs".as_ptr(), flags, plan.root_options.as_ptr().cast()) != 0
+        if libc::mount(
+            c"tmpfs".as_ptr(),
+            plan.root_dir.as_ptr(),
+            c"tmpfs".as_ptr(),
+            flags,
+            plan.root_options.as_ptr().cast(),
+        ) != 0
             || libc::chdir(plan.root_dir.as_ptr()) != 0
         {
             fail(report, STEP_ROOT);
@@ -120,12 +144,20 @@ pub(crate) unsafe fn init_main(plan: &ChildPlan) -> ! {
         {
             fail(report, STEP_PIVOT);
         }
-        let read_only = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV;
+        let read_only =
+            libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV;
         if libc::mount(null(), c"/".as_ptr(), null(), read_only, null()) != 0 {
             fail(report, STEP_REMOUNT_ROOT);
         }
         // A raw clone, not fork(): glibc's fork runs atfork handlers that may allocate.
-        let pid = libc::syscall(libc::SYS_clone, libc::SIGCHLD as c_ulong, 0usize, 0usize, 0usize, 0usize);
+        let pid = libc::syscall(
+            libc::SYS_clone,
+            libc::SIGCHLD as c_ulong,
+            0usize,
+            0usize,
+            0usize,
+            0usize,
+        );
         if pid == 0 {
             program_main(plan);
         }
@@ -177,12 +209,20 @@ fn apply(op: &MountOp) -> bool {
                 libc::mkdir(path.as_ptr(), *mode) == 0 || errno() == libc::EEXIST
             }
             MountOp::Touch { path } => {
-                let fd = libc::open(path.as_ptr(), libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o644);
+                let fd = libc::open(
+                    path.as_ptr(),
+                    libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC,
+                    0o644,
+                );
                 fd >= 0 && libc::close(fd) == 0
             }
             MountOp::Symlink { target, path } => libc::symlink(target.as_ptr(), path.as_ptr()) == 0,
             MountOp::Write { path, content } => {
-                let fd = libc::open(path.as_ptr(), libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC | libc::O_CLOEXEC, 0o644);
+                let fd = libc::open(
+                    path.as_ptr(),
+                    libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC | libc::O_CLOEXEC,
+                    0o644,
+                );
                 if fd < 0 {
                     return false;
                 }
@@ -190,27 +230,55 @@ fn apply(op: &MountOp) -> bool {
                 libc::close(fd);
                 written == content.len() as isize
             }
-            MountOp::Bind { source, target, readonly } => {
-                if libc::mount(source.as_ptr(), target.as_ptr(), null(), libc::MS_BIND | libc::MS_REC, null()) != 0 {
+            MountOp::Bind {
+                source,
+                target,
+                readonly,
+            } => {
+                if libc::mount(
+                    source.as_ptr(),
+                    target.as_ptr(),
+                    null(),
+                    libc::MS_BIND | libc::MS_REC,
+                    null(),
+                ) != 0
+                {
                     return false;
                 }
                 match readonly {
                     None => true,
                     Some(locked) => {
-                        let flags = libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV | locked;
+                        let flags = libc::MS_REMOUNT
+                            | libc::MS_BIND
+                            | libc::MS_RDONLY
+                            | libc::MS_NOSUID
+                            | libc::MS_NODEV
+                            | locked;
                         libc::mount(null(), target.as_ptr(), null(), flags, null()) == 0
                     }
                 }
             }
             MountOp::Tmpfs { target, options } => {
                 let flags = libc::MS_NOSUID | libc::MS_NODEV;
-                libc::mount(c"tmpfs".as_ptr(), target.as_ptr(), c"tmpfs".as_ptr(), flags, options.as_ptr().cast()) == 0
+                libc::mount(
+                    c"tmpfs".as_ptr(),
+                    target.as_ptr(),
+                    c"tmpfs".as_ptr(),
+                    flags,
+                    options.as_ptr().cast(),
+                ) == 0
             }
             MountOp::Proc { target } => {
                 let flags = libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC;
                 // hidepid=2: the program cannot see init (uid 0 inside), whose cmdline is the
                 // supervisor's (pitfall 3).
-                libc::mount(c"proc".as_ptr(), target.as_ptr(), c"proc".as_ptr(), flags, c"hidepid=2".as_ptr().cast()) == 0
+                libc::mount(
+                    c"proc".as_ptr(),
+                    target.as_ptr(),
+                    c"proc".as_ptr(),
+                    flags,
+                    c"hidepid=2".as_ptr().cast(),
+                ) == 0
             }
         }
     }
@@ -223,7 +291,10 @@ fn program_main(plan: &ChildPlan) -> ! {
     // SAFETY: plain syscalls on our own fds and credentials; pointers come from `plan`.
     unsafe {
         // The pipes are at fd >= 3 (sys::pipe guarantees it), so dup2 cannot clobber them.
-        if libc::dup2(fds.stdin, 0) < 0 || libc::dup2(fds.stdout, 1) < 0 || libc::dup2(fds.stderr, 2) < 0 {
+        if libc::dup2(fds.stdin, 0) < 0
+            || libc::dup2(fds.stdout, 1) < 0
+            || libc::dup2(fds.stderr, 2) < 0
+        {
             fail(report, STEP_DROP);
         }
         libc::close(fds.stdin);
@@ -242,7 +313,13 @@ fn program_main(plan: &ChildPlan) -> ! {
         {
             fail(report, STEP_DROP);
         }
-        libc::prctl(libc::PR_CAP_AMBIENT, libc::PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+        libc::prctl(
+            libc::PR_CAP_AMBIENT,
+            libc::PR_CAP_AMBIENT_CLEAR_ALL,
+            0,
+            0,
+            0,
+        );
         libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
         for (resource, limit) in &plan.rlimits {
             if libc::setrlimit(*resource as _, limit) != 0 {
@@ -256,7 +333,13 @@ fn program_main(plan: &ChildPlan) -> ! {
             len: plan.filter.len() as u16,
             filter: plan.filter.as_ptr().cast_mut(),
         };
-        if libc::syscall(libc::SYS_seccomp, libc::SECCOMP_SET_MODE_FILTER, 0, &program) != 0 {
+        if libc::syscall(
+            libc::SYS_seccomp,
+            libc::SECCOMP_SET_MODE_FILTER,
+            0,
+            &program,
+        ) != 0
+        {
             fail(report, STEP_SECCOMP);
         }
         if libc::chdir(plan.workdir.as_ptr()) != 0 {
@@ -272,7 +355,14 @@ fn program_main(plan: &ChildPlan) -> ! {
             }
         }
         write_exec_error(plan, error);
-        send(report, Report { kind: REPORT_EXEC_FAILED, value: i64::from(error), ..Report::default() });
+        send(
+            report,
+            Report {
+                kind: REPORT_EXEC_FAILED,
+                value: i64::from(error),
+                ..Report::default()
+            },
+        );
         libc::_exit(127)
     }
 }
@@ -288,9 +378,19 @@ fn write_exec_error(plan: &ChildPlan, error: c_int) {
         _ => b"exec failed",
     };
     let name = plan.argv.first().copied().unwrap_or(null());
-    // SAFETY: argv[0] is a NUL-terminated string from the plan (or null, then skipped).
-    let name: &[u8] = if name.is_null() { b"" } else { unsafe { std::ffi::CStr::from_ptr(name) }.to_bytes() };
-    for part in [&b"codecollab-sandbox: cannot execute "[..], name, b": ", reason, b"\n"] {
+    let name: &[u8] = if name.is_null() {
+        b""
+    } else {
+        // SAFETY: argv[0] is a NUL-terminated string owned by the plan.
+        unsafe { std::ffi::CStr::from_ptr(name) }.to_bytes()
+    };
+    for part in [
+        &b"codecollab-sandbox: cannot execute "[..],
+        name,
+        b": ",
+        reason,
+        b"\n",
+    ] {
         // SAFETY: writing a valid buffer to stderr.
         unsafe { libc::write(2, part.as_ptr().cast(), part.len()) };
     }

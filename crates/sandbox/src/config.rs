@@ -24,9 +24,11 @@ impl Default for SandboxConfig {
     fn default() -> Self {
         SandboxConfig {
             state_dir: PathBuf::from("/run/codecollab/sandbox"),
-            readonly_dirs: ["/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/opt"]
-                .map(PathBuf::from)
-                .to_vec(),
+            readonly_dirs: [
+                "/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin", "/opt",
+            ]
+            .map(PathBuf::from)
+            .to_vec(),
             etc_entries: [
                 "ld.so.cache",
                 "ld.so.conf",
@@ -57,4 +59,5 @@ impl Default for SandboxConfig {
 pub(crate) const INSIDE_UID: u32 = 1000;
 pub(crate) const HOSTNAME: &str = "sandbox";
 pub(crate) const WORKDIR: &str = "/work";
-pub(crate) const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+pub(crate) const DEFAULT_PATH: &str =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

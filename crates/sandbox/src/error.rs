@@ -5,14 +5,19 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
-    #[error("the sandbox must run as root to create user namespaces with id maps and cgroups (running as uid {uid})")]
+    #[error(
+        "the sandbox must run as root to create user namespaces with id maps and cgroups (running as uid {uid})"
+    )]
     NotRoot { uid: u32 },
     #[error("state dir {path}: {source}")]
     StateDir { path: PathBuf, source: io::Error },
     #[error("all {max} sandbox slots are in use")]
     NoFreeSlot { max: u32 },
     #[error("cgroup {action}: {source}")]
-    Cgroup { action: &'static str, source: io::Error },
+    Cgroup {
+        action: &'static str,
+        source: io::Error,
+    },
     #[error("work dir {path}: {source}")]
     WorkDir { path: PathBuf, source: io::Error },
     #[error("invalid path {path:?} in the work dir: {reason}")]
@@ -22,7 +27,10 @@ pub enum SandboxError {
     #[error(transparent)]
     Limit(#[from] model::LimitError),
     #[error("starting the sandbox failed at {step}: {source}")]
-    Spawn { step: &'static str, source: io::Error },
+    Spawn {
+        step: &'static str,
+        source: io::Error,
+    },
     #[error("supervising the run failed: {source}")]
     Supervise { source: io::Error },
 }

@@ -21,12 +21,24 @@ pub struct Check {
     pub fix: Option<String>,
 }
 
-fn check(name: &'static str, status: CheckStatus, detail: impl Into<String>, fix: Option<&str>) -> Check {
-    Check { name, status, detail: detail.into(), fix: fix.map(String::from) }
+fn check(
+    name: &'static str,
+    status: CheckStatus,
+    detail: impl Into<String>,
+    fix: Option<&str>,
+) -> Check {
+    Check {
+        name,
+        status,
+        detail: detail.into(),
+        fix: fix.map(String::from),
+    }
 }
 
 fn read(path: &str) -> Option<String> {
-    std::fs::read_to_string(path).ok().map(|s| s.trim().to_string())
+    std::fs::read_to_string(path)
+        .ok()
+        .map(|s| s.trim().to_string())
 }
 
 /// Kernel (major, minor) from uname.
@@ -50,15 +62,37 @@ pub fn inspect_host(config: &SandboxConfig) -> Vec<Check> {
     let kernel = kernel_version();
     let kernel_text = kernel.map_or("unknown".into(), |(a, b)| format!("{a}.{b}"));
     checks.push(match kernel {
-        Some(v) if v >= (5, 7) => check("kernel", Ok, format!("{kernel_text} (clone3 with CLONE_INTO_CGROUP, pidfd, openat2)"), None),
-        _ => check("kernel", Missing, format!("{kernel_text}: clone3 into a cgroup, pidfds and openat2 need 5.7+"), Some("upgrade the kernel to 5.7 or newer")),
+        Some(v) if v >= (5, 7) => check(
+            "kernel",
+            Ok,
+            format!("{kernel_text} (clone3 with CLONE_INTO_CGROUP, pidfd, openat2)"),
+            None,
+        ),
+        _ => check(
+            "kernel",
+            Missing,
+            format!("{kernel_text}: clone3 into a cgroup, pidfds and openat2 need 5.7+"),
+            Some("upgrade the kernel to 5.7 or newer"),
+        ),
     });
 
-    let max_userns: u64 = read("/proc/sys/user/max_user_namespaces").and_then(|s| s.parse().ok()).unwrap_or(0);
+    let max_userns: u64 = read("/proc/sys/user/max_user_namespaces")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     checks.push(if max_userns > 0 {
-        check("user namespaces", Ok, format!("enabled (max {max_userns})"), None)
+        check(
+            "user namespaces",
+            Ok,
+            format!("enabled (max {max_userns})"),
+            None,
+        )
     } else {
-        check("user namespaces", Missing, "disabled", Some("sysctl -w user.max_user_namespaces=15000"))
+        check(
+            "user namespaces",
+            Missing,
+            "disabled",
+            Some("sysctl -w user.max_user_namespaces=15000"),
+        )
     });
 
     checks.push(match detect() {
@@ -78,27 +112,52 @@ pub fn inspect_host(config: &SandboxConfig) -> Vec<Check> {
     });
 
     let actions = read("/proc/sys/kernel/seccomp/actions_avail").unwrap_or_default();
-    checks.push(if actions.contains("errno") && actions.contains("kill_process") {
-        check("seccomp", Ok, format!("filter actions: {actions}"), None)
-    } else {
-        check("seccomp", Missing, "seccomp filters unavailable", Some("use a kernel built with CONFIG_SECCOMP_FILTER"))
-    });
+    checks.push(
+        if actions.contains("errno") && actions.contains("kill_process") {
+            check("seccomp", Ok, format!("filter actions: {actions}"), None)
+        } else {
+            check(
+                "seccomp",
+                Missing,
+                "seccomp filters unavailable",
+                Some("use a kernel built with CONFIG_SECCOMP_FILTER"),
+            )
+        },
+    );
 
     let filesystems = read("/proc/filesystems").unwrap_or_default();
-    let has_fs = |name: &str| filesystems.lines().any(|l| l.split_whitespace().last() == Some(name));
+    let has_fs = |name: &str| {
+        filesystems
+            .lines()
+            .any(|l| l.split_whitespace().last() == Some(name))
+    };
     checks.push(if has_fs("tmpfs") {
         check("tmpfs", Ok, "size-capped /tmp and work dirs", None)
     } else {
-        check("tmpfs", Missing, "tmpfs is not available", Some("enable CONFIG_TMPFS"))
+        check(
+            "tmpfs",
+            Missing,
+            "tmpfs is not available",
+            Some("enable CONFIG_TMPFS"),
+        )
     });
     checks.push(check(
         "overlayfs",
         if has_fs("overlay") { Ok } else { Degraded },
-        if has_fs("overlay") { "available (not needed: toolchains are bound read-only)" } else { "not available (not needed today)" },
+        if has_fs("overlay") {
+            "available (not needed: toolchains are bound read-only)"
+        } else {
+            "not available (not needed today)"
+        },
         None,
     ));
     if std::path::Path::new("/dev/vsock").exists() {
-        checks.push(check("vsock", Ok, "/dev/vsock exists: AF_VSOCK is refused by the seccomp filter", None));
+        checks.push(check(
+            "vsock",
+            Ok,
+            "/dev/vsock exists: AF_VSOCK is refused by the seccomp filter",
+            None,
+        ));
     }
     if root && max_userns > 0 {
         checks.push(trial_run(config));
@@ -109,17 +168,27 @@ pub fn inspect_host(config: &SandboxConfig) -> Vec<Check> {
 /// The real proof: one sandboxed `/bin/true` with every isolation on.
 fn trial_run(config: &SandboxConfig) -> Check {
     let result = Sandbox::new(config.clone()).and_then(|sandbox| {
-        let spec = RunSpec { argv: vec!["/bin/true".into()], ..RunSpec::default() };
+        let spec = RunSpec {
+            argv: vec!["/bin/true".into()],
+            ..RunSpec::default()
+        };
         sandbox.run(spec, &mut |_| {})
     });
     match result {
-        Ok(outcome) if outcome.verdict() == crate::Verdict::Ok => {
-            check("trial run", CheckStatus::Ok, format!("/bin/true ran sandboxed in {} ms", outcome.wall_ms), None)
-        }
+        Ok(outcome) if outcome.verdict() == crate::Verdict::Ok => check(
+            "trial run",
+            CheckStatus::Ok,
+            format!("/bin/true ran sandboxed in {} ms", outcome.wall_ms),
+            None,
+        ),
         Ok(outcome) => check(
             "trial run",
             CheckStatus::Missing,
-            format!("/bin/true ended {}: {}", outcome.verdict(), outcome.notes.join("; ")),
+            format!(
+                "/bin/true ended {}: {}",
+                outcome.verdict(),
+                outcome.notes.join("; ")
+            ),
             Some("see the failing step above"),
         ),
         Err(e) => check("trial run", CheckStatus::Missing, e.to_string(), None),

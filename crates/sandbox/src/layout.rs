@@ -10,9 +10,18 @@ use std::path::{Path, PathBuf};
 /// One host path to show inside, decided once at start-up.
 #[derive(Debug, Clone)]
 pub(crate) enum HostEntry {
-    Dir { path: PathBuf, locked: libc::c_ulong },
-    File { path: PathBuf, locked: libc::c_ulong },
-    Symlink { path: PathBuf, target: PathBuf },
+    Dir {
+        path: PathBuf,
+        locked: libc::c_ulong,
+    },
+    File {
+        path: PathBuf,
+        locked: libc::c_ulong,
+    },
+    Symlink {
+        path: PathBuf,
+        target: PathBuf,
+    },
 }
 
 impl HostEntry {
@@ -25,11 +34,20 @@ impl HostEntry {
         };
         let path = path.to_path_buf();
         Ok(Some(if meta.file_type().is_symlink() {
-            HostEntry::Symlink { target: std::fs::read_link(&path)?, path }
+            HostEntry::Symlink {
+                target: std::fs::read_link(&path)?,
+                path,
+            }
         } else if meta.is_dir() {
-            HostEntry::Dir { locked: locked_flags(&path)?, path }
+            HostEntry::Dir {
+                locked: locked_flags(&path)?,
+                path,
+            }
         } else {
-            HostEntry::File { locked: locked_flags(&path)?, path }
+            HostEntry::File {
+                locked: locked_flags(&path)?,
+                path,
+            }
         }))
     }
 }
@@ -95,11 +113,20 @@ fn push_entry(ops: &mut Vec<MountOp>, entry: &HostEntry, under: &Path) -> io::Re
         HostEntry::Dir { path, locked } | HostEntry::File { path, locked } => {
             let inside = c(under.join(path.file_name().unwrap_or_default()))?;
             ops.push(if matches!(entry, HostEntry::Dir { .. }) {
-                MountOp::Mkdir { path: inside.clone(), mode: 0o755 }
+                MountOp::Mkdir {
+                    path: inside.clone(),
+                    mode: 0o755,
+                }
             } else {
-                MountOp::Touch { path: inside.clone() }
+                MountOp::Touch {
+                    path: inside.clone(),
+                }
             });
-            ops.push(MountOp::Bind { source: c(path)?, target: inside, readonly: Some(*locked) });
+            ops.push(MountOp::Bind {
+                source: c(path)?,
+                target: inside,
+                readonly: Some(*locked),
+            });
         }
     }
     Ok(())
@@ -127,47 +154,108 @@ pub(crate) fn build(
     }
     for entry in extra_readonly {
         let path = match entry {
-            HostEntry::Dir { path, .. } | HostEntry::File { path, .. } | HostEntry::Symlink { path, .. } => path,
+            HostEntry::Dir { path, .. }
+            | HostEntry::File { path, .. }
+            | HostEntry::Symlink { path, .. } => path,
         };
         let parent = relative(path).parent().unwrap_or(Path::new(""));
         let mut prefix = PathBuf::new();
         for component in parent.components() {
             prefix.push(component);
-            ops.push(MountOp::Mkdir { path: c(&prefix)?, mode: 0o755 });
+            ops.push(MountOp::Mkdir {
+                path: c(&prefix)?,
+                mode: 0o755,
+            });
         }
         push_entry(&mut ops, entry, parent)?;
     }
 
-    ops.push(MountOp::Mkdir { path: c("etc")?, mode: 0o755 });
-    for (name, content) in [("passwd", PASSWD), ("group", GROUP), ("hosts", HOSTS), ("hostname", "sandbox\n")] {
-        ops.push(MountOp::Write { path: c(Path::new("etc").join(name))?, content: content.as_bytes().to_vec() });
+    ops.push(MountOp::Mkdir {
+        path: c("etc")?,
+        mode: 0o755,
+    });
+    for (name, content) in [
+        ("passwd", PASSWD),
+        ("group", GROUP),
+        ("hosts", HOSTS),
+        ("hostname", "sandbox\n"),
+    ] {
+        ops.push(MountOp::Write {
+            path: c(Path::new("etc").join(name))?,
+            content: content.as_bytes().to_vec(),
+        });
     }
     debug_assert_eq!(HOSTNAME, "sandbox");
     for entry in &host.etc {
         push_entry(&mut ops, entry, Path::new("etc"))?;
     }
 
-    ops.push(MountOp::Mkdir { path: c("proc")?, mode: 0o555 });
+    ops.push(MountOp::Mkdir {
+        path: c("proc")?,
+        mode: 0o555,
+    });
     ops.push(MountOp::Proc { target: c("proc")? });
 
-    ops.push(MountOp::Mkdir { path: c("dev")?, mode: 0o755 });
-    ops.push(MountOp::Tmpfs { target: c("dev")?, options: c("size=64k,nr_inodes=64,mode=0755")? });
+    ops.push(MountOp::Mkdir {
+        path: c("dev")?,
+        mode: 0o755,
+    });
+    ops.push(MountOp::Tmpfs {
+        target: c("dev")?,
+        options: c("size=64k,nr_inodes=64,mode=0755")?,
+    });
     for device in DEVICES {
         let inside = c(Path::new("dev").join(device))?;
-        ops.push(MountOp::Touch { path: inside.clone() });
-        ops.push(MountOp::Bind { source: c(Path::new("/dev").join(device))?, target: inside, readonly: None });
+        ops.push(MountOp::Touch {
+            path: inside.clone(),
+        });
+        ops.push(MountOp::Bind {
+            source: c(Path::new("/dev").join(device))?,
+            target: inside,
+            readonly: None,
+        });
     }
-    for (name, target) in [("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")] {
-        ops.push(MountOp::Symlink { target: c(target)?, path: c(Path::new("dev").join(name))? });
+    for (name, target) in [
+        ("fd", "/proc/self/fd"),
+        ("stdin", "/proc/self/fd/0"),
+        ("stdout", "/proc/self/fd/1"),
+        ("stderr", "/proc/self/fd/2"),
+    ] {
+        ops.push(MountOp::Symlink {
+            target: c(target)?,
+            path: c(Path::new("dev").join(name))?,
+        });
     }
-    let scratch = c(format!("size={}k,nr_inodes=65536,mode=1777", limits.tmpfs_kib))?;
-    ops.push(MountOp::Mkdir { path: c("dev/shm")?, mode: 0o755 });
-    ops.push(MountOp::Tmpfs { target: c("dev/shm")?, options: scratch.clone() });
-    ops.push(MountOp::Mkdir { path: c("tmp")?, mode: 0o755 });
-    ops.push(MountOp::Tmpfs { target: c("tmp")?, options: scratch });
+    let scratch = c(format!(
+        "size={}k,nr_inodes=65536,mode=1777",
+        limits.tmpfs_kib
+    ))?;
+    ops.push(MountOp::Mkdir {
+        path: c("dev/shm")?,
+        mode: 0o755,
+    });
+    ops.push(MountOp::Tmpfs {
+        target: c("dev/shm")?,
+        options: scratch.clone(),
+    });
+    ops.push(MountOp::Mkdir {
+        path: c("tmp")?,
+        mode: 0o755,
+    });
+    ops.push(MountOp::Tmpfs {
+        target: c("tmp")?,
+        options: scratch,
+    });
 
-    ops.push(MountOp::Mkdir { path: c("work")?, mode: 0o755 });
-    ops.push(MountOp::Bind { source: c(host_workdir)?, target: c("work")?, readonly: None });
+    ops.push(MountOp::Mkdir {
+        path: c("work")?,
+        mode: 0o755,
+    });
+    ops.push(MountOp::Bind {
+        source: c(host_workdir)?,
+        target: c("work")?,
+        readonly: None,
+    });
     Ok(ops)
 }
 
@@ -178,9 +266,9 @@ mod tests {
     fn targets(ops: &[MountOp]) -> Vec<String> {
         ops.iter()
             .filter_map(|op| match op {
-                MountOp::Bind { target, .. } | MountOp::Tmpfs { target, .. } | MountOp::Proc { target } => {
-                    Some(target.to_string_lossy().into_owned())
-                }
+                MountOp::Bind { target, .. }
+                | MountOp::Tmpfs { target, .. }
+                | MountOp::Proc { target } => Some(target.to_string_lossy().into_owned()),
                 _ => None,
             })
             .collect()
@@ -190,28 +278,65 @@ mod tests {
     fn the_layout_mounts_only_what_is_listed() {
         let host = HostLayout {
             top: vec![
-                HostEntry::Dir { path: "/usr".into(), locked: 0 },
-                HostEntry::Symlink { path: "/bin".into(), target: "usr/bin".into() },
+                HostEntry::Dir {
+                    path: "/usr".into(),
+                    locked: 0,
+                },
+                HostEntry::Symlink {
+                    path: "/bin".into(),
+                    target: "usr/bin".into(),
+                },
             ],
-            etc: vec![HostEntry::File { path: "/etc/ld.so.cache".into(), locked: 0 }],
+            etc: vec![HostEntry::File {
+                path: "/etc/ld.so.cache".into(),
+                locked: 0,
+            }],
         };
-        let ops = build(&host, &[], &Limits::default(), Path::new("/state/slot-0/work")).expect("build");
+        let ops = build(
+            &host,
+            &[],
+            &Limits::default(),
+            Path::new("/state/slot-0/work"),
+        )
+        .expect("build");
         assert_eq!(
             targets(&ops),
             [
-                "usr", "etc/ld.so.cache", "proc", "dev", "dev/null", "dev/zero", "dev/full", "dev/random",
-                "dev/urandom", "dev/shm", "tmp", "work"
+                "usr",
+                "etc/ld.so.cache",
+                "proc",
+                "dev",
+                "dev/null",
+                "dev/zero",
+                "dev/full",
+                "dev/random",
+                "dev/urandom",
+                "dev/shm",
+                "tmp",
+                "work"
             ]
         );
-        assert!(ops.iter().any(|op| matches!(op, MountOp::Symlink { path, .. } if path.to_bytes() == b"bin")));
+        assert!(
+            ops.iter()
+                .any(|op| matches!(op, MountOp::Symlink { path, .. } if path.to_bytes() == b"bin"))
+        );
     }
 
     #[test]
     fn toolchains_and_etc_are_read_only_while_work_and_devices_are_not() {
-        let host = HostLayout { top: vec![HostEntry::Dir { path: "/usr".into(), locked: libc::MS_NOATIME }], etc: vec![] };
+        let host = HostLayout {
+            top: vec![HostEntry::Dir {
+                path: "/usr".into(),
+                locked: libc::MS_NOATIME,
+            }],
+            etc: vec![],
+        };
         let ops = build(&host, &[], &Limits::default(), Path::new("/w")).expect("build");
         for op in &ops {
-            if let MountOp::Bind { target, readonly, .. } = op {
+            if let MountOp::Bind {
+                target, readonly, ..
+            } = op
+            {
                 let target = target.to_string_lossy();
                 let writable = target == "work" || target.starts_with("dev/");
                 assert_eq!(readonly.is_none(), writable, "{target}");
@@ -224,10 +349,24 @@ mod tests {
 
     #[test]
     fn tmpfs_sizes_come_from_the_limits() {
-        let limits = Limits { tmpfs_kib: 1234, ..Limits::default() };
-        let ops = build(&HostLayout { top: vec![], etc: vec![] }, &[], &limits, Path::new("/w")).expect("build");
+        let limits = Limits {
+            tmpfs_kib: 1234,
+            ..Limits::default()
+        };
+        let ops = build(
+            &HostLayout {
+                top: vec![],
+                etc: vec![],
+            },
+            &[],
+            &limits,
+            Path::new("/w"),
+        )
+        .expect("build");
         let tmp = ops.iter().find_map(|op| match op {
-            MountOp::Tmpfs { target, options } if target.to_bytes() == b"tmp" => Some(options.to_string_lossy().into_owned()),
+            MountOp::Tmpfs { target, options } if target.to_bytes() == b"tmp" => {
+                Some(options.to_string_lossy().into_owned())
+            }
             _ => None,
         });
         assert_eq!(tmp.as_deref(), Some("size=1234k,nr_inodes=65536,mode=1777"));
@@ -235,8 +374,20 @@ mod tests {
 
     #[test]
     fn extra_read_only_paths_get_their_parent_directories() {
-        let extra = [HostEntry::Dir { path: "/var/cache/go".into(), locked: 0 }];
-        let ops = build(&HostLayout { top: vec![], etc: vec![] }, &extra, &Limits::default(), Path::new("/w")).expect("build");
+        let extra = [HostEntry::Dir {
+            path: "/var/cache/go".into(),
+            locked: 0,
+        }];
+        let ops = build(
+            &HostLayout {
+                top: vec![],
+                etc: vec![],
+            },
+            &extra,
+            &Limits::default(),
+            Path::new("/w"),
+        )
+        .expect("build");
         let mkdirs: Vec<_> = ops
             .iter()
             .take(3)

@@ -47,9 +47,17 @@ use std::time::{Duration, Instant};
 #[derive(Debug, Clone, Copy)]
 pub enum Event<'a> {
     /// A chunk of the program's output, as read from its pipe.
-    Output { stream: Stream, elapsed: Duration, data: &'a [u8] },
+    Output {
+        stream: Stream,
+        elapsed: Duration,
+        data: &'a [u8],
+    },
     /// CPU and memory of the whole process tree so far (only with a cgroup).
-    Stats { elapsed: Duration, cpu_ms: u64, memory_kib: u64 },
+    Stats {
+        elapsed: Duration,
+        cpu_ms: u64,
+        memory_kib: u64,
+    },
 }
 
 /// Where the program's stdin comes from.
@@ -103,19 +111,35 @@ impl Sandbox {
             return Err(SandboxError::NotRoot { uid });
         }
         let mut cgroup_mode = cgroup::detect();
-        let hierarchy = match Hierarchy::from_mode(&cgroup_mode) {
+        let base_name = cgroup::base_name(&config.state_dir, &SandboxConfig::default().state_dir);
+        let hierarchy = match Hierarchy::from_mode(&cgroup_mode, &base_name) {
             Ok(hierarchy) => hierarchy,
             Err(e) => {
-                cgroup_mode = CgroupMode::Unavailable { reason: format!("cgroup {} found but not usable: {e}", cgroup_mode.name()) };
+                cgroup_mode = CgroupMode::Unavailable {
+                    reason: format!("cgroup {} found but not usable: {e}", cgroup_mode.name()),
+                };
                 None
             }
         };
-        let layout = HostLayout::discover(&config)
-            .map_err(|source| SandboxError::StateDir { path: "/".into(), source })?;
-        let pool = SlotPool::new(&config.state_dir, config.max_slots, config.uid_base, hierarchy)?;
+        let layout = HostLayout::discover(&config).map_err(|source| SandboxError::StateDir {
+            path: "/".into(),
+            source,
+        })?;
+        let pool = SlotPool::new(
+            &config.state_dir,
+            config.max_slots,
+            config.uid_base,
+            hierarchy,
+        )?;
         pool.sweep()?;
         Ok(Sandbox {
-            inner: Arc::new(Inner { config, cgroup_mode, layout, filter: seccomp::compile(), pool }),
+            inner: Arc::new(Inner {
+                config,
+                cgroup_mode,
+                layout,
+                filter: seccomp::compile(),
+                pool,
+            }),
         })
     }
 
@@ -131,11 +155,20 @@ impl Sandbox {
     pub fn lease(&self, workdir_kib: u64) -> Result<Lease, SandboxError> {
         let max = self.inner.config.max_limits.workdir_kib;
         if workdir_kib == 0 || workdir_kib > max {
-            return Err(model::LimitError { field: "workdir_kib", value: workdir_kib, max }.into());
+            return Err(model::LimitError {
+                field: "workdir_kib",
+                value: workdir_kib,
+                max,
+            }
+            .into());
         }
         let slot = self.inner.pool.acquire()?;
         match WorkDir::mount(&slot.work_dir(), workdir_kib, slot.ids.host_user) {
-            Ok(workdir) => Ok(Lease { sandbox: self.clone(), slot: Some(slot), workdir: Some(workdir) }),
+            Ok(workdir) => Ok(Lease {
+                sandbox: self.clone(),
+                slot: Some(slot),
+                workdir: Some(workdir),
+            }),
             Err(e) => {
                 self.inner.pool.release(slot);
                 Err(e)
@@ -144,7 +177,11 @@ impl Sandbox {
     }
 
     /// Runs one command in a fresh work dir.
-    pub fn run(&self, spec: RunSpec, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Outcome, SandboxError> {
+    pub fn run(
+        &self,
+        spec: RunSpec,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Outcome, SandboxError> {
         self.lease(spec.limits.workdir_kib)?.run(spec, on_event)
     }
 }
@@ -159,19 +196,31 @@ pub struct Lease {
 
 impl Lease {
     pub fn workdir(&self) -> &WorkDir {
-        self.workdir.as_ref().expect("a lease has its work dir until dropped")
+        self.workdir
+            .as_ref()
+            .expect("a lease has its work dir until dropped")
     }
 
     /// Runs `spec` in this lease's work dir; blocks until the run is over.
-    pub fn run(&mut self, spec: RunSpec, on_event: &mut dyn FnMut(Event<'_>)) -> Result<Outcome, SandboxError> {
+    pub fn run(
+        &mut self,
+        spec: RunSpec,
+        on_event: &mut dyn FnMut(Event<'_>),
+    ) -> Result<Outcome, SandboxError> {
         let inner = &self.sandbox.inner;
         spec.limits.validate(&inner.config.max_limits)?;
-        let slot = self.slot.as_mut().expect("a lease has its slot until dropped");
+        let slot = self
+            .slot
+            .as_mut()
+            .expect("a lease has its slot until dropped");
         if let Some(cgroup) = slot.cgroup.as_mut() {
             cgroup
                 .clean()
                 .and_then(|()| cgroup.prepare(&spec.limits))
-                .map_err(|source| SandboxError::Cgroup { action: "preparing a run", source })?;
+                .map_err(|source| SandboxError::Cgroup {
+                    action: "preparing a run",
+                    source,
+                })?;
         }
         let spawn_err = |step| move |source| SandboxError::Spawn { step, source };
         let (sync_read, sync_write) = sys::pipe().map_err(spawn_err("creating pipes"))?;
@@ -199,7 +248,8 @@ impl Lease {
             .filter_map(|p| HostEntry::inspect(p).transpose())
             .collect::<Result<Vec<_>, _>>()
             .map_err(spawn_err("inspecting read-only paths"))?;
-        let ops = layout::build(&inner.layout, &extra, &spec.limits, &slot.work_dir()).map_err(spawn_err("building the layout"))?;
+        let ops = layout::build(&inner.layout, &extra, &spec.limits, &slot.work_dir())
+            .map_err(spawn_err("building the layout"))?;
         let plan = build_plan(PlanInput {
             slot,
             ops,
@@ -213,9 +263,26 @@ impl Lease {
 
         let started = Instant::now();
         let child = spawn::spawn(&plan, slot.ids, slot.cgroup.as_ref(), sync_write)?;
-        drop((sync_read, report_write, stdout_write, stderr_write, stdin_child));
-        let pipes = supervise::Pipes { stdout: stdout_read, stderr: stderr_read, report: report_read, stdin: stdin_feed };
-        supervise::Supervisor { limits: &spec.limits, cgroup: slot.cgroup.as_ref(), on_event, started }.run(child, pipes)
+        drop((
+            sync_read,
+            report_write,
+            stdout_write,
+            stderr_write,
+            stdin_child,
+        ));
+        let pipes = supervise::Pipes {
+            stdout: stdout_read,
+            stderr: stderr_read,
+            report: report_read,
+            stdin: stdin_feed,
+        };
+        supervise::Supervisor {
+            limits: &spec.limits,
+            cgroup: slot.cgroup.as_ref(),
+            on_event,
+            started,
+        }
+        .run(child, pipes)
     }
 }
 
@@ -240,7 +307,9 @@ struct PlanInput<'a> {
 }
 
 fn cstring(s: &str, what: &str) -> Result<CString, SandboxError> {
-    CString::new(s).map_err(|_| SandboxError::InvalidRun { reason: format!("{what} contains a NUL byte") })
+    CString::new(s).map_err(|_| SandboxError::InvalidRun {
+        reason: format!("{what} contains a NUL byte"),
+    })
 }
 
 /// The clean environment: fixed defaults, then the caller's variables on top.
@@ -266,28 +335,51 @@ fn environment(extra: &[(String, String)]) -> Vec<(String, String)> {
 }
 
 fn rlimits(limits: &Limits, with_cgroup: bool) -> Vec<(libc::c_int, libc::rlimit)> {
-    let limit = |soft: u64, hard: u64| libc::rlimit { rlim_cur: soft, rlim_max: hard };
+    let limit = |soft: u64, hard: u64| libc::rlimit {
+        rlim_cur: soft,
+        rlim_max: hard,
+    };
     // RLIMIT_CPU is per process and in whole seconds: a backstop behind the cgroup's
     // whole-tree accounting, one second past the limit.
     let cpu_seconds = limits.cpu_time_ms.div_ceil(1000) + 1;
     let mut rlimits = vec![
-        (libc::RLIMIT_CPU as libc::c_int, limit(cpu_seconds, cpu_seconds + 1)),
-        (libc::RLIMIT_FSIZE as libc::c_int, limit(limits.file_size_kib * 1024, limits.file_size_kib * 1024)),
-        (libc::RLIMIT_NOFILE as libc::c_int, limit(u64::from(limits.open_files), u64::from(limits.open_files))),
-        (libc::RLIMIT_STACK as libc::c_int, limit(limits.stack_kib * 1024, limits.stack_kib * 1024)),
+        (
+            libc::RLIMIT_CPU as libc::c_int,
+            limit(cpu_seconds, cpu_seconds + 1),
+        ),
+        (
+            libc::RLIMIT_FSIZE as libc::c_int,
+            limit(limits.file_size_kib * 1024, limits.file_size_kib * 1024),
+        ),
+        (
+            libc::RLIMIT_NOFILE as libc::c_int,
+            limit(u64::from(limits.open_files), u64::from(limits.open_files)),
+        ),
+        (
+            libc::RLIMIT_STACK as libc::c_int,
+            limit(limits.stack_kib * 1024, limits.stack_kib * 1024),
+        ),
         (libc::RLIMIT_CORE as libc::c_int, limit(0, 0)),
-        (libc::RLIMIT_NPROC as libc::c_int, limit(u64::from(limits.processes), u64::from(limits.processes))),
+        (
+            libc::RLIMIT_NPROC as libc::c_int,
+            limit(u64::from(limits.processes), u64::from(limits.processes)),
+        ),
     ];
     if !with_cgroup {
         // Degraded: without a memory cgroup, cap each process's address space instead.
-        rlimits.push((libc::RLIMIT_AS as libc::c_int, limit(limits.memory_bytes(), limits.memory_bytes())));
+        rlimits.push((
+            libc::RLIMIT_AS as libc::c_int,
+            limit(limits.memory_bytes(), limits.memory_bytes()),
+        ));
     }
     rlimits
 }
 
 fn build_plan(input: PlanInput<'_>) -> Result<ChildPlan, SandboxError> {
     let Some(program) = input.argv.first().filter(|p| !p.is_empty()) else {
-        return Err(SandboxError::InvalidRun { reason: "no command given".into() });
+        return Err(SandboxError::InvalidRun {
+            reason: "no command given".into(),
+        });
     };
     let env = environment(input.env);
     let mut strings = Vec::new();
@@ -297,12 +389,18 @@ fn build_plan(input: PlanInput<'_>) -> Result<ChildPlan, SandboxError> {
     let argc = strings.len();
     for (key, value) in &env {
         if key.is_empty() || key.contains('=') {
-            return Err(SandboxError::InvalidRun { reason: format!("invalid environment variable name {key:?}") });
+            return Err(SandboxError::InvalidRun {
+                reason: format!("invalid environment variable name {key:?}"),
+            });
         }
-        strings.push(cstring(&format!("{key}={value}"), "an environment variable")?);
+        strings.push(cstring(
+            &format!("{key}={value}"),
+            "an environment variable",
+        )?);
     }
     let pointers = |range: std::ops::Range<usize>| {
-        let mut ptrs: Vec<*const libc::c_char> = strings[range].iter().map(|s| s.as_ptr()).collect();
+        let mut ptrs: Vec<*const libc::c_char> =
+            strings[range].iter().map(|s| s.as_ptr()).collect();
         ptrs.push(std::ptr::null());
         ptrs
     };
@@ -311,13 +409,19 @@ fn build_plan(input: PlanInput<'_>) -> Result<ChildPlan, SandboxError> {
     let exec_candidates = if program.contains('/') {
         vec![cstring(program, "the command")?]
     } else {
-        let path = env.iter().find(|(k, _)| k == "PATH").map_or("", |(_, v)| v.as_str());
+        let path = env
+            .iter()
+            .find(|(k, _)| k == "PATH")
+            .map_or("", |(_, v)| v.as_str());
         path.split(':')
             .filter(|dir| !dir.is_empty())
             .map(|dir| cstring(&format!("{dir}/{program}"), "the command"))
             .collect::<Result<_, _>>()?
     };
-    let spawn_err = |source| SandboxError::Spawn { step: "building the plan", source };
+    let spawn_err = |source| SandboxError::Spawn {
+        step: "building the plan",
+        source,
+    };
     Ok(ChildPlan {
         root_dir: sys::cstring(&input.slot.root_dir()).map_err(spawn_err)?,
         root_options: cstring("size=1m,nr_inodes=4096,mode=0755", "root options")?,
@@ -342,8 +446,15 @@ mod tests {
 
     #[test]
     fn the_environment_is_clean_and_caller_values_win() {
-        let env = environment(&[("HOME".into(), "/tmp".into()), ("GOCACHE".into(), "/tmp/go".into())]);
-        let get = |k: &str| env.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+        let env = environment(&[
+            ("HOME".into(), "/tmp".into()),
+            ("GOCACHE".into(), "/tmp/go".into()),
+        ]);
+        let get = |k: &str| {
+            env.iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
         assert_eq!(get("HOME"), Some("/tmp"));
         assert_eq!(get("GOCACHE"), Some("/tmp/go"));
         assert_eq!(get("PATH"), Some(config::DEFAULT_PATH));
@@ -352,10 +463,21 @@ mod tests {
 
     #[test]
     fn address_space_is_capped_only_without_a_cgroup() {
-        let has_as = |with_cgroup| rlimits(&Limits::default(), with_cgroup).iter().any(|(r, _)| *r == libc::RLIMIT_AS as libc::c_int);
+        let has_as = |with_cgroup| {
+            rlimits(&Limits::default(), with_cgroup)
+                .iter()
+                .any(|(r, _)| *r == libc::RLIMIT_AS as libc::c_int)
+        };
         assert!(!has_as(true));
         assert!(has_as(false));
-        let cpu = rlimits(&Limits { cpu_time_ms: 1500, ..Limits::default() }, true)[0].1;
+        let cpu = rlimits(
+            &Limits {
+                cpu_time_ms: 1500,
+                ..Limits::default()
+            },
+            true,
+        )[0]
+        .1;
         assert_eq!((cpu.rlim_cur, cpu.rlim_max), (3, 4));
     }
 }

@@ -8,14 +8,34 @@ use std::ffi::CString;
 /// One filesystem step, with paths relative to the new root (the child works inside it).
 #[derive(Debug)]
 pub(crate) enum MountOp {
-    Mkdir { path: CString, mode: libc::mode_t },
+    Mkdir {
+        path: CString,
+        mode: libc::mode_t,
+    },
     /// An empty file to bind a single host file or device onto.
-    Touch { path: CString },
-    Symlink { target: CString, path: CString },
-    Write { path: CString, content: Vec<u8> },
-    Bind { source: CString, target: CString, readonly: Option<libc::c_ulong> },
-    Tmpfs { target: CString, options: CString },
-    Proc { target: CString },
+    Touch {
+        path: CString,
+    },
+    Symlink {
+        target: CString,
+        path: CString,
+    },
+    Write {
+        path: CString,
+        content: Vec<u8>,
+    },
+    Bind {
+        source: CString,
+        target: CString,
+        readonly: Option<libc::c_ulong>,
+    },
+    Tmpfs {
+        target: CString,
+        options: CString,
+    },
+    Proc {
+        target: CString,
+    },
 }
 
 /// Everything the child needs, by value; pointers in `argv`/`envp` point into `_strings`.
@@ -51,7 +71,13 @@ pub(crate) struct ChildFds {
 
 impl ChildFds {
     pub fn sorted(&self) -> [libc::c_int; 5] {
-        let mut fds = [self.sync_read, self.report_write, self.stdin, self.stdout, self.stderr];
+        let mut fds = [
+            self.sync_read,
+            self.report_write,
+            self.stdin,
+            self.stdout,
+            self.stderr,
+        ];
         fds.sort_unstable();
         fds
     }
@@ -67,6 +93,9 @@ pub(crate) struct Report {
     pub cpu_us: i64,
     pub maxrss_kib: i64,
 }
+
+/// Writes up to PIPE_BUF are atomic: reports from init and the program never interleave.
+const _: () = assert!(Report::SIZE <= libc::PIPE_BUF);
 
 pub(crate) const REPORT_SETUP_FAILED: u32 = 1;
 pub(crate) const REPORT_EXITED: u32 = 2;
@@ -86,13 +115,20 @@ impl Report {
     }
 
     pub fn from_bytes(bytes: &[u8; Report::SIZE]) -> Report {
-        let u32_at = |i: usize| u32::from_ne_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+        let u32_at =
+            |i: usize| u32::from_ne_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
         let i64_at = |i: usize| {
             let mut b = [0u8; 8];
             b.copy_from_slice(&bytes[i..i + 8]);
             i64::from_ne_bytes(b)
         };
-        Report { kind: u32_at(0), step: u32_at(4), value: i64_at(8), cpu_us: i64_at(16), maxrss_kib: i64_at(24) }
+        Report {
+            kind: u32_at(0),
+            step: u32_at(4),
+            value: i64_at(8),
+            cpu_us: i64_at(16),
+            maxrss_kib: i64_at(24),
+        }
     }
 }
 
@@ -136,13 +172,24 @@ mod tests {
 
     #[test]
     fn a_report_round_trips_through_bytes() {
-        let report = Report { kind: REPORT_EXITED, step: 7, value: -3, cpu_us: 1 << 40, maxrss_kib: 42 };
+        let report = Report {
+            kind: REPORT_EXITED,
+            step: 7,
+            value: -3,
+            cpu_us: 1 << 40,
+            maxrss_kib: 42,
+        };
         let back = Report::from_bytes(&report.to_bytes());
         assert_eq!(
-            (back.kind, back.step, back.value, back.cpu_us, back.maxrss_kib),
+            (
+                back.kind,
+                back.step,
+                back.value,
+                back.cpu_us,
+                back.maxrss_kib
+            ),
             (REPORT_EXITED, 7, -3, 1 << 40, 42)
         );
-        assert!(Report::SIZE <= libc::PIPE_BUF);
     }
 
     #[test]

@@ -176,8 +176,20 @@ pub fn compile() -> Vec<sock_filter> {
         &DENIED_SOCKET_FAMILIES.map(|f| f as u32),
         errno(libc::EAFNOSUPPORT),
     );
-    push_argument_block(&mut prog, libc::SYS_socketpair, 0, &[libc::AF_VSOCK as u32], errno(libc::EAFNOSUPPORT));
-    push_argument_block(&mut prog, libc::SYS_ioctl, 1, &DENIED_IOCTLS, errno(libc::EPERM));
+    push_argument_block(
+        &mut prog,
+        libc::SYS_socketpair,
+        0,
+        &[libc::AF_VSOCK as u32],
+        errno(libc::EAFNOSUPPORT),
+    );
+    push_argument_block(
+        &mut prog,
+        libc::SYS_ioctl,
+        1,
+        &DENIED_IOCTLS,
+        errno(libc::EPERM),
+    );
     prog.push(stmt(BPF_RET_K, RET_ALLOW));
     prog
 }
@@ -213,7 +225,11 @@ mod tests {
                 OFFSET_ARCH => arch,
                 o if (16..64).contains(&o) => {
                     let arg = args[((o - 16) / 8) as usize];
-                    if (o - 16) % 8 == 0 { arg as u32 } else { (arg >> 32) as u32 }
+                    if (o - 16) % 8 == 0 {
+                        arg as u32
+                    } else {
+                        (arg >> 32) as u32
+                    }
                 }
                 o => panic!("unexpected load offset {o}"),
             }
@@ -238,22 +254,44 @@ mod tests {
 
     fn check(nr: libc::c_long, args: [u64; 6], expect: u32) {
         let prog = compile();
-        assert_eq!(evaluate(&prog, AUDIT_ARCH, nr as u32, args), expect, "syscall {nr}");
+        assert_eq!(
+            evaluate(&prog, AUDIT_ARCH, nr as u32, args),
+            expect,
+            "syscall {nr}"
+        );
     }
 
     #[test]
     fn ordinary_syscalls_are_allowed() {
         check(libc::SYS_read, [0; 6], RET_ALLOW);
         check(libc::SYS_write, [1, 0, 0, 0, 0, 0], RET_ALLOW);
-        check(libc::SYS_clone, [libc::SIGCHLD as u64, 0, 0, 0, 0, 0], RET_ALLOW);
-        check(libc::SYS_socket, [libc::AF_INET as u64, 1, 0, 0, 0, 0], RET_ALLOW);
-        check(libc::SYS_socket, [libc::AF_UNIX as u64, 1, 0, 0, 0, 0], RET_ALLOW);
+        check(
+            libc::SYS_clone,
+            [libc::SIGCHLD as u64, 0, 0, 0, 0, 0],
+            RET_ALLOW,
+        );
+        check(
+            libc::SYS_socket,
+            [libc::AF_INET as u64, 1, 0, 0, 0, 0],
+            RET_ALLOW,
+        );
+        check(
+            libc::SYS_socket,
+            [libc::AF_UNIX as u64, 1, 0, 0, 0, 0],
+            RET_ALLOW,
+        );
         check(libc::SYS_ioctl, [1, libc::TCGETS, 0, 0, 0, 0], RET_ALLOW);
     }
 
     #[test]
     fn dangerous_syscalls_answer_eperm() {
-        for nr in [libc::SYS_ptrace, libc::SYS_mount, libc::SYS_unshare, libc::SYS_bpf, libc::SYS_keyctl] {
+        for nr in [
+            libc::SYS_ptrace,
+            libc::SYS_mount,
+            libc::SYS_unshare,
+            libc::SYS_bpf,
+            libc::SYS_keyctl,
+        ] {
             check(nr, [0; 6], errno(libc::EPERM));
         }
     }
@@ -262,21 +300,45 @@ mod tests {
     fn clone_with_a_namespace_flag_is_refused_but_threads_are_not() {
         let thread_flags = (libc::CLONE_VM | libc::CLONE_THREAD | libc::CLONE_SIGHAND) as u64;
         check(libc::SYS_clone, [thread_flags, 0, 0, 0, 0, 0], RET_ALLOW);
-        check(libc::SYS_clone, [libc::CLONE_NEWUSER as u64, 0, 0, 0, 0, 0], errno(libc::EPERM));
-        check(libc::SYS_clone, [libc::CLONE_NEWNET as u64 | 17, 0, 0, 0, 0, 0], errno(libc::EPERM));
+        check(
+            libc::SYS_clone,
+            [libc::CLONE_NEWUSER as u64, 0, 0, 0, 0, 0],
+            errno(libc::EPERM),
+        );
+        check(
+            libc::SYS_clone,
+            [libc::CLONE_NEWNET as u64 | 17, 0, 0, 0, 0, 0],
+            errno(libc::EPERM),
+        );
         check(libc::SYS_clone3, [0; 6], errno(libc::ENOSYS));
     }
 
     #[test]
     fn vsock_and_packet_sockets_are_refused() {
-        check(libc::SYS_socket, [libc::AF_VSOCK as u64, 1, 0, 0, 0, 0], errno(libc::EAFNOSUPPORT));
-        check(libc::SYS_socket, [libc::AF_PACKET as u64, 3, 0, 0, 0, 0], errno(libc::EAFNOSUPPORT));
-        check(libc::SYS_socketpair, [libc::AF_VSOCK as u64, 1, 0, 0, 0, 0], errno(libc::EAFNOSUPPORT));
+        check(
+            libc::SYS_socket,
+            [libc::AF_VSOCK as u64, 1, 0, 0, 0, 0],
+            errno(libc::EAFNOSUPPORT),
+        );
+        check(
+            libc::SYS_socket,
+            [libc::AF_PACKET as u64, 3, 0, 0, 0, 0],
+            errno(libc::EAFNOSUPPORT),
+        );
+        check(
+            libc::SYS_socketpair,
+            [libc::AF_VSOCK as u64, 1, 0, 0, 0, 0],
+            errno(libc::EAFNOSUPPORT),
+        );
     }
 
     #[test]
     fn terminal_injection_ioctl_is_refused() {
-        check(libc::SYS_ioctl, [0, libc::TIOCSTI, 0, 0, 0, 0], errno(libc::EPERM));
+        check(
+            libc::SYS_ioctl,
+            [0, libc::TIOCSTI, 0, 0, 0, 0],
+            errno(libc::EPERM),
+        );
     }
 
     #[cfg(target_arch = "x86_64")]
@@ -284,7 +346,10 @@ mod tests {
     fn x32_syscalls_and_foreign_architectures_are_refused() {
         let prog = compile();
         let x32_read = X32_SYSCALL_BIT;
-        assert_eq!(evaluate(&prog, AUDIT_ARCH, x32_read, [0; 6]), errno(libc::ENOSYS));
+        assert_eq!(
+            evaluate(&prog, AUDIT_ARCH, x32_read, [0; 6]),
+            errno(libc::ENOSYS)
+        );
         let i386 = 0x4000_0003;
         assert_eq!(evaluate(&prog, i386, 0, [0; 6]), RET_KILL_PROCESS);
     }
@@ -292,7 +357,10 @@ mod tests {
     #[test]
     fn every_jump_stays_inside_the_program() {
         let prog = compile();
-        assert!(prog.len() < 4096, "BPF programs are limited to 4096 instructions");
+        assert!(
+            prog.len() < 4096,
+            "BPF programs are limited to 4096 instructions"
+        );
         for (pc, insn) in prog.iter().enumerate() {
             if insn.code & 0x07 == 0x05 {
                 let far = pc + 1 + usize::from(insn.jt.max(insn.jf));

@@ -75,22 +75,45 @@ pub(crate) fn make_dir(dir: &Path, mode: u32) -> io::Result<()> {
 }
 
 impl SlotPool {
-    pub(crate) fn new(state_dir: &Path, max: u32, uid_base: u32, hierarchy: Option<Hierarchy>) -> Result<Self, SandboxError> {
+    pub(crate) fn new(
+        state_dir: &Path,
+        max: u32,
+        uid_base: u32,
+        hierarchy: Option<Hierarchy>,
+    ) -> Result<Self, SandboxError> {
         let dir = state_dir.join("slots");
-        let state_err = |source| SandboxError::StateDir { path: state_dir.to_path_buf(), source };
+        let state_err = |source| SandboxError::StateDir {
+            path: state_dir.to_path_buf(),
+            source,
+        };
         std::fs::create_dir_all(state_dir).map_err(state_err)?;
         for d in [state_dir, &dir] {
-            make_dir(d, TRAVERSE_ONLY).map_err(|source| SandboxError::StateDir { path: d.to_path_buf(), source })?;
+            make_dir(d, TRAVERSE_ONLY).map_err(|source| SandboxError::StateDir {
+                path: d.to_path_buf(),
+                source,
+            })?;
         }
-        Ok(SlotPool { dir, max, uid_base, hierarchy, free: Mutex::new(Vec::new()) })
+        Ok(SlotPool {
+            dir,
+            max,
+            uid_base,
+            hierarchy,
+            free: Mutex::new(Vec::new()),
+        })
     }
 
     /// Cleans every slot that no living process holds: leftovers of a crashed supervisor.
     pub(crate) fn sweep(&self) -> Result<(), SandboxError> {
-        let entries = std::fs::read_dir(&self.dir).map_err(|source| SandboxError::StateDir { path: self.dir.clone(), source })?;
+        let entries = std::fs::read_dir(&self.dir).map_err(|source| SandboxError::StateDir {
+            path: self.dir.clone(),
+            source,
+        })?;
         for entry in entries.flatten() {
             let name = entry.file_name();
-            let Some(index) = name.to_str().and_then(|n| n.strip_prefix("slot-")?.strip_suffix(".lock")?.parse().ok()) else {
+            let Some(index) = name
+                .to_str()
+                .and_then(|n| n.strip_prefix("slot-")?.strip_suffix(".lock")?.parse().ok())
+            else {
                 continue;
             };
             if let Some(slot) = self.try_claim(index)? {
@@ -113,12 +136,18 @@ impl SlotPool {
     }
 
     pub(crate) fn release(&self, slot: Slot) {
-        self.free.lock().unwrap_or_else(|p| p.into_inner()).push(slot);
+        self.free
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(slot);
     }
 
     fn try_claim(&self, index: u32) -> Result<Option<Slot>, SandboxError> {
         let lock_path = self.dir.join(format!("slot-{index}.lock"));
-        let state_err = |source| SandboxError::StateDir { path: lock_path.clone(), source };
+        let state_err = |source| SandboxError::StateDir {
+            path: lock_path.clone(),
+            source,
+        };
         let lock = File::options()
             .read(true)
             .write(true)
@@ -140,8 +169,16 @@ impl SlotPool {
         }
         let cgroup = match &self.hierarchy {
             Some(hierarchy) => {
-                let mut cgroup = hierarchy.slot(index).map_err(|source| SandboxError::Cgroup { action: "creating a slot", source })?;
-                cgroup.clean().map_err(|source| SandboxError::Cgroup { action: "cleaning a slot", source })?;
+                let mut cgroup = hierarchy
+                    .slot(index)
+                    .map_err(|source| SandboxError::Cgroup {
+                        action: "creating a slot",
+                        source,
+                    })?;
+                cgroup.clean().map_err(|source| SandboxError::Cgroup {
+                    action: "cleaning a slot",
+                    source,
+                })?;
                 Some(cgroup)
             }
             None => None,
@@ -151,14 +188,23 @@ impl SlotPool {
             _lock: lock,
             cgroup,
             dir,
-            ids: IdMap { host_root, host_user: host_root + 1, inside_user: crate::config::INSIDE_UID },
+            ids: IdMap {
+                host_root,
+                host_user: host_root + 1,
+                inside_user: crate::config::INSIDE_UID,
+            },
         }))
     }
 }
 
 impl Drop for SlotPool {
     fn drop(&mut self) {
-        for slot in self.free.get_mut().unwrap_or_else(|p| p.into_inner()).drain(..) {
+        for slot in self
+            .free
+            .get_mut()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain(..)
+        {
             slot.remove();
         }
     }

@@ -74,7 +74,10 @@ pub(crate) fn spawn(
         // SAFETY: we are the freshly cloned child and `plan` was copied with our memory.
         unsafe { crate::child::init_main(plan) }
     }
-    let pid = sys::check(pid).map_err(|source| SandboxError::Spawn { step: "clone3", source })? as libc::pid_t;
+    let pid = sys::check(pid).map_err(|source| SandboxError::Spawn {
+        step: "clone3",
+        source,
+    })? as libc::pid_t;
     // SAFETY: clone3 succeeded with CLONE_PIDFD, so `pidfd` is an fd we now own.
     let pidfd = unsafe { OwnedFd::from_raw_fd(pidfd) };
     let child = Child { pid, pidfd };
@@ -93,21 +96,33 @@ fn finish_setup(
     sync_write: &OwnedFd,
 ) -> Result<(), SandboxError> {
     let map = |host_root: u32, host_user: u32| {
-        format!("0 {host_root} 1\n{inside} {host_user} 1\n", inside = ids.inside_user)
+        format!(
+            "0 {host_root} 1\n{inside} {host_user} 1\n",
+            inside = ids.inside_user
+        )
     };
     let proc_dir = format!("/proc/{}", child.pid);
     let write = |file: &str, content: &str| {
-        std::fs::write(format!("{proc_dir}/{file}"), content)
-            .map_err(|source| SandboxError::Spawn { step: "writing the id maps", source })
+        std::fs::write(format!("{proc_dir}/{file}"), content).map_err(|source| {
+            SandboxError::Spawn {
+                step: "writing the id maps",
+                source,
+            }
+        })
     };
     write("uid_map", &map(ids.host_root, ids.host_user))?;
     write("gid_map", &map(ids.host_root, ids.host_user))?;
     if let Some(cgroup) = cgroup {
         cgroup
             .attach(child.pid)
-            .map_err(|source| SandboxError::Spawn { step: "attaching to the cgroup", source })?;
+            .map_err(|source| SandboxError::Spawn {
+                step: "attaching to the cgroup",
+                source,
+            })?;
     }
-    sys::write(sync_write.as_raw_fd(), &[1])
-        .map_err(|source| SandboxError::Spawn { step: "releasing the child", source })?;
+    sys::write(sync_write.as_raw_fd(), &[1]).map_err(|source| SandboxError::Spawn {
+        step: "releasing the child",
+        source,
+    })?;
     Ok(())
 }

@@ -73,9 +73,10 @@ pub(crate) fn judge(facts: &Facts) -> (Verdict, Option<i32>, Option<i32>) {
         Verdict::OutputLimit
     } else if facts.oom_kills > 0 || (facts.killed.is_some() && thrashed_at_memory_limit(facts)) {
         Verdict::MemoryLimit
-    } else if matches!(facts.killed, Some(KillReason::WallTime | KillReason::CpuTime)) {
-        Verdict::TimeLimit
-    } else if signal == Some(libc::SIGXCPU)
+    } else if matches!(
+        facts.killed,
+        Some(KillReason::WallTime | KillReason::CpuTime)
+    ) || signal == Some(libc::SIGXCPU)
         || (signal == Some(libc::SIGKILL) && facts.cpu_ms >= facts.cpu_limit_ms)
     {
         Verdict::TimeLimit
@@ -106,12 +107,24 @@ impl Supervisor<'_> {
     pub(crate) fn run(self, child: Child, pipes: Pipes) -> Result<Outcome, SandboxError> {
         let err = |source| SandboxError::Supervise { source };
         let mut streams = [
-            Captured { fd: Some(pipes.stdout), data: Vec::new(), truncated: false },
-            Captured { fd: Some(pipes.stderr), data: Vec::new(), truncated: false },
+            Captured {
+                fd: Some(pipes.stdout),
+                data: Vec::new(),
+                truncated: false,
+            },
+            Captured {
+                fd: Some(pipes.stderr),
+                data: Vec::new(),
+                truncated: false,
+            },
         ];
         let mut report_fd = Some(pipes.report);
         let mut stdin = pipes.stdin;
-        for fd in streams.iter().filter_map(|s| s.fd.as_ref()).chain(stdin.as_ref().map(|(fd, _)| fd)) {
+        for fd in streams
+            .iter()
+            .filter_map(|s| s.fd.as_ref())
+            .chain(stdin.as_ref().map(|(fd, _)| fd))
+        {
             sys::set_nonblocking(fd.as_raw_fd()).map_err(err)?;
         }
         let mut facts = Facts {
@@ -141,14 +154,17 @@ impl Supervisor<'_> {
             if ended.is_none() && now >= wall_deadline {
                 kill(&mut facts, KillReason::WallTime, &mut ended);
             }
-            if let Some(cgroup) = self.cgroup.filter(|_| ended.is_none()) {
-                if now >= next_cpu_check || now >= next_stats {
+            if let Some(cgroup) = self.cgroup.filter(|_| ended.is_none())
+                && (now >= next_cpu_check || now >= next_stats)
+            {
+                {
                     let usage = cgroup.current().map_err(err)?;
                     let cpu_ms = usage.cpu_ns / 1_000_000;
                     if cpu_ms >= self.limits.cpu_time_ms {
                         kill(&mut facts, KillReason::CpuTime, &mut ended);
                     }
-                    let remaining = Duration::from_millis(self.limits.cpu_time_ms.saturating_sub(cpu_ms));
+                    let remaining =
+                        Duration::from_millis(self.limits.cpu_time_ms.saturating_sub(cpu_ms));
                     next_cpu_check = now + (remaining / 4).clamp(CPU_CHECK_MIN, STATS_EVERY);
                     if now >= next_stats {
                         next_stats = now + STATS_EVERY;
@@ -163,25 +179,58 @@ impl Supervisor<'_> {
             if let Some(at) = ended
                 && now.duration_since(at) > DRAIN_TIMEOUT
             {
-                return Err(err(std::io::Error::other("the sandbox did not end after SIGKILL")));
+                return Err(err(std::io::Error::other(
+                    "the sandbox did not end after SIGKILL",
+                )));
             }
 
             let deadline = match ended {
                 Some(at) => at + DRAIN_TIMEOUT,
-                None => wall_deadline.min(next_stats).min(if self.cgroup.is_some() { next_cpu_check } else { wall_deadline }),
+                None => wall_deadline.min(next_stats).min(if self.cgroup.is_some() {
+                    next_cpu_check
+                } else {
+                    wall_deadline
+                }),
             };
-            let timeout_ms = deadline.saturating_duration_since(Instant::now()).as_millis().min(60_000) as i32 + 1;
+            let timeout_ms = deadline
+                .saturating_duration_since(Instant::now())
+                .as_millis()
+                .min(60_000) as i32
+                + 1;
 
             let mut polls: Vec<libc::pollfd> = Vec::with_capacity(5);
-            let mut push = |fd: libc::c_int, events: libc::c_short| polls.push(libc::pollfd { fd, events, revents: 0 });
-            push(if init_alive { child.pidfd.as_raw_fd() } else { -1 }, libc::POLLIN);
-            push(report_fd.as_ref().map_or(-1, |fd| fd.as_raw_fd()), libc::POLLIN);
+            let mut push = |fd: libc::c_int, events: libc::c_short| {
+                polls.push(libc::pollfd {
+                    fd,
+                    events,
+                    revents: 0,
+                })
+            };
+            push(
+                if init_alive {
+                    child.pidfd.as_raw_fd()
+                } else {
+                    -1
+                },
+                libc::POLLIN,
+            );
+            push(
+                report_fd.as_ref().map_or(-1, |fd| fd.as_raw_fd()),
+                libc::POLLIN,
+            );
             for stream in &streams {
-                push(stream.fd.as_ref().map_or(-1, |fd| fd.as_raw_fd()), libc::POLLIN);
+                push(
+                    stream.fd.as_ref().map_or(-1, |fd| fd.as_raw_fd()),
+                    libc::POLLIN,
+                );
             }
-            push(stdin.as_ref().map_or(-1, |(fd, _)| fd.as_raw_fd()), libc::POLLOUT);
+            push(
+                stdin.as_ref().map_or(-1, |(fd, _)| fd.as_raw_fd()),
+                libc::POLLOUT,
+            );
             // SAFETY: `polls` is a valid array of pollfd for the duration of the call.
-            let ready = unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, timeout_ms) };
+            let ready =
+                unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, timeout_ms) };
             if ready == -1 {
                 let e = std::io::Error::last_os_error();
                 if e.kind() == std::io::ErrorKind::Interrupted {
@@ -195,7 +244,9 @@ impl Supervisor<'_> {
                 if !ready(2 + index) {
                     continue;
                 }
-                let Some(fd) = stream.fd.as_ref() else { continue };
+                let Some(fd) = stream.fd.as_ref() else {
+                    continue;
+                };
                 match sys::read(fd.as_raw_fd(), &mut buf) {
                     Ok(0) => stream.fd = None,
                     Ok(n) => {
@@ -204,8 +255,16 @@ impl Supervisor<'_> {
                         if keep > 0 {
                             output_used += keep as u64;
                             stream.data.extend_from_slice(&buf[..keep]);
-                            let which = if index == 0 { Stream::Stdout } else { Stream::Stderr };
-                            (self.on_event)(Event::Output { stream: which, elapsed: self.started.elapsed(), data: &buf[..keep] });
+                            let which = if index == 0 {
+                                Stream::Stdout
+                            } else {
+                                Stream::Stderr
+                            };
+                            (self.on_event)(Event::Output {
+                                stream: which,
+                                elapsed: self.started.elapsed(),
+                                data: &buf[..keep],
+                            });
                         }
                         if keep < n {
                             stream.truncated = true;
@@ -236,7 +295,9 @@ impl Supervisor<'_> {
             {
                 let mut bytes = [0u8; Report::SIZE];
                 match sys::read(fd.as_raw_fd(), &mut bytes) {
-                    Ok(Report::SIZE) => self.on_report(Report::from_bytes(&bytes), &mut facts, &mut ended),
+                    Ok(Report::SIZE) => {
+                        self.on_report(Report::from_bytes(&bytes), &mut facts, &mut ended)
+                    }
                     Ok(_) => report_fd = None,
                     Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
                     Err(e) => return Err(err(e)),
@@ -249,7 +310,10 @@ impl Supervisor<'_> {
         }
 
         let init_usage = sys::reap(child.pid).map_err(err)?;
-        let wall_ms = ended.unwrap_or_else(Instant::now).duration_since(self.started).as_millis() as u64;
+        let wall_ms = ended
+            .unwrap_or_else(Instant::now)
+            .duration_since(self.started)
+            .as_millis() as u64;
         let cgroup_usage = match self.cgroup {
             Some(cgroup) => Some(cgroup.finished().map_err(err)?),
             None => None,
@@ -337,23 +401,57 @@ mod tests {
 
     #[test]
     fn exit_statuses_become_verdicts() {
-        check(Facts { wait_status: exited(0), ..Facts::default() }, (Verdict::Ok, Some(0), None));
-        check(Facts { wait_status: exited(3), ..Facts::default() }, (Verdict::RuntimeError, Some(3), None));
-        check(Facts { wait_status: signaled(libc::SIGSEGV), ..Facts::default() }, (Verdict::RuntimeError, None, Some(libc::SIGSEGV)));
+        check(
+            Facts {
+                wait_status: exited(0),
+                ..Facts::default()
+            },
+            (Verdict::Ok, Some(0), None),
+        );
+        check(
+            Facts {
+                wait_status: exited(3),
+                ..Facts::default()
+            },
+            (Verdict::RuntimeError, Some(3), None),
+        );
+        check(
+            Facts {
+                wait_status: signaled(libc::SIGSEGV),
+                ..Facts::default()
+            },
+            (Verdict::RuntimeError, None, Some(libc::SIGSEGV)),
+        );
     }
 
     #[test]
     fn our_kill_decides_the_verdict() {
-        let killed = |reason| Facts { killed: Some(reason), ..Facts::default() };
-        check(killed(KillReason::Output), (Verdict::OutputLimit, None, Some(libc::SIGKILL)));
-        check(killed(KillReason::WallTime), (Verdict::TimeLimit, None, Some(libc::SIGKILL)));
-        check(killed(KillReason::CpuTime), (Verdict::TimeLimit, None, Some(libc::SIGKILL)));
+        let killed = |reason| Facts {
+            killed: Some(reason),
+            ..Facts::default()
+        };
+        check(
+            killed(KillReason::Output),
+            (Verdict::OutputLimit, None, Some(libc::SIGKILL)),
+        );
+        check(
+            killed(KillReason::WallTime),
+            (Verdict::TimeLimit, None, Some(libc::SIGKILL)),
+        );
+        check(
+            killed(KillReason::CpuTime),
+            (Verdict::TimeLimit, None, Some(libc::SIGKILL)),
+        );
     }
 
     #[test]
     fn an_oom_kill_is_a_memory_limit() {
         check(
-            Facts { wait_status: signaled(libc::SIGKILL), oom_kills: 1, ..Facts::default() },
+            Facts {
+                wait_status: signaled(libc::SIGKILL),
+                oom_kills: 1,
+                ..Facts::default()
+            },
             (Verdict::MemoryLimit, None, Some(libc::SIGKILL)),
         );
     }
@@ -378,9 +476,20 @@ mod tests {
 
     #[test]
     fn the_rlimit_cpu_backstop_is_a_time_limit() {
-        check(Facts { wait_status: signaled(libc::SIGXCPU), ..Facts::default() }, (Verdict::TimeLimit, None, Some(libc::SIGXCPU)));
         check(
-            Facts { wait_status: signaled(libc::SIGKILL), cpu_ms: 2_000, cpu_limit_ms: 1_000, ..Facts::default() },
+            Facts {
+                wait_status: signaled(libc::SIGXCPU),
+                ..Facts::default()
+            },
+            (Verdict::TimeLimit, None, Some(libc::SIGXCPU)),
+        );
+        check(
+            Facts {
+                wait_status: signaled(libc::SIGKILL),
+                cpu_ms: 2_000,
+                cpu_limit_ms: 1_000,
+                ..Facts::default()
+            },
             (Verdict::TimeLimit, None, Some(libc::SIGKILL)),
         );
     }
@@ -388,7 +497,11 @@ mod tests {
     #[test]
     fn a_setup_failure_or_a_missing_status_is_an_internal_error() {
         check(
-            Facts { setup_failure: Some("mount".into()), wait_status: exited(126), ..Facts::default() },
+            Facts {
+                setup_failure: Some("mount".into()),
+                wait_status: exited(126),
+                ..Facts::default()
+            },
             (Verdict::InternalError, Some(126), None),
         );
         check(Facts::default(), (Verdict::InternalError, None, None));

@@ -49,8 +49,10 @@ fn above_stdio(fd: OwnedFd) -> io::Result<OwnedFd> {
 pub(crate) fn set_nonblocking(fd: RawFd) -> io::Result<()> {
     // SAFETY: fcntl on an fd the caller keeps open.
     let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFL) }.into())?;
+    let flags = flags as libc::c_int | libc::O_NONBLOCK;
     // SAFETY: as above.
-    check(unsafe { libc::fcntl(fd, libc::F_SETFL, flags as libc::c_int | libc::O_NONBLOCK) }.into())?;
+    let ret = unsafe { libc::fcntl(fd, libc::F_SETFL, flags) };
+    check(ret.into())?;
     Ok(())
 }
 
@@ -83,26 +85,23 @@ pub(crate) fn mount(
     let fstype = CString::new(fstype).map_err(io::Error::other)?;
     let data = CString::new(data).map_err(io::Error::other)?;
     let target = cstring(target)?;
+    let (source, target, fstype, data) = (
+        source.as_ptr(),
+        target.as_ptr(),
+        fstype.as_ptr(),
+        data.as_ptr(),
+    );
     // SAFETY: every pointer is a valid NUL-terminated string living across the call.
-    check(
-        unsafe {
-            libc::mount(
-                source.as_ptr(),
-                target.as_ptr(),
-                fstype.as_ptr(),
-                flags,
-                data.as_ptr().cast(),
-            )
-        }
-        .into(),
-    )?;
+    let ret = unsafe { libc::mount(source, target, fstype, flags, data.cast()) };
+    check(ret.into())?;
     Ok(())
 }
 
 pub(crate) fn unmount_detach(target: &Path) -> io::Result<()> {
     let target = cstring(target)?;
     // SAFETY: valid NUL-terminated path.
-    check(unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH | libc::UMOUNT_NOFOLLOW) }.into())?;
+    let ret = unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH | libc::UMOUNT_NOFOLLOW) };
+    check(ret.into())?;
     Ok(())
 }
 

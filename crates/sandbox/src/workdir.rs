@@ -42,7 +42,13 @@ fn open_beneath(dir: RawFd, name: &Path, flags: i32, mode: u32) -> std::io::Resu
     };
     // SAFETY: openat2 with a valid dir fd, NUL-terminated name and a correctly sized open_how.
     let fd = crate::sys::retry(|| unsafe {
-        libc::syscall(libc::SYS_openat2, dir, c_name.as_ptr(), &how, size_of::<OpenHow>())
+        libc::syscall(
+            libc::SYS_openat2,
+            dir,
+            c_name.as_ptr(),
+            &how,
+            size_of::<OpenHow>(),
+        )
     })?;
     // SAFETY: openat2 returned a new fd that we own.
     Ok(unsafe { OwnedFd::from_raw_fd(fd as RawFd) })
@@ -50,7 +56,10 @@ fn open_beneath(dir: RawFd, name: &Path, flags: i32, mode: u32) -> std::io::Resu
 
 /// Splits a user-supplied relative path into plain components, refusing anything else.
 pub fn validate_relative(path: &str) -> Result<Vec<&str>, SandboxError> {
-    let invalid = |reason| SandboxError::InvalidPath { path: path.to_string(), reason };
+    let invalid = |reason| SandboxError::InvalidPath {
+        path: path.to_string(),
+        reason,
+    };
     if path.is_empty() {
         return Err(invalid("empty path"));
     }
@@ -63,10 +72,14 @@ pub fn validate_relative(path: &str) -> Result<Vec<&str>, SandboxError> {
     let mut parts = Vec::new();
     for component in Path::new(path).components() {
         match component {
-            Component::Normal(part) => parts.push(part.to_str().ok_or_else(|| invalid("not UTF-8"))?),
+            Component::Normal(part) => {
+                parts.push(part.to_str().ok_or_else(|| invalid("not UTF-8"))?)
+            }
             Component::ParentDir => return Err(invalid("'..' is not allowed")),
             Component::CurDir => return Err(invalid("'.' components are not allowed")),
-            Component::RootDir | Component::Prefix(_) => return Err(invalid("absolute paths are not allowed")),
+            Component::RootDir | Component::Prefix(_) => {
+                return Err(invalid("absolute paths are not allowed"));
+            }
         }
     }
     if path.ends_with('/') || path.contains("//") {
@@ -78,9 +91,19 @@ pub fn validate_relative(path: &str) -> Result<Vec<&str>, SandboxError> {
 impl WorkDir {
     /// Mounts a fresh tmpfs of `size_kib` at `path`, owned by the program's host uid.
     pub(crate) fn mount(path: &Path, size_kib: u64, owner: u32) -> Result<Self, SandboxError> {
-        let err = |source| SandboxError::WorkDir { path: path.to_path_buf(), source };
+        let err = |source| SandboxError::WorkDir {
+            path: path.to_path_buf(),
+            source,
+        };
         let options = format!("size={size_kib}k,nr_inodes=65536,mode=0755,uid={owner},gid={owner}");
-        crate::sys::mount("tmpfs", path, "tmpfs", libc::MS_NOSUID | libc::MS_NODEV, &options).map_err(err)?;
+        crate::sys::mount(
+            "tmpfs",
+            path,
+            "tmpfs",
+            libc::MS_NOSUID | libc::MS_NODEV,
+            &options,
+        )
+        .map_err(err)?;
         let dir = match File::open(path) {
             Ok(dir) => dir,
             Err(e) => {
@@ -88,7 +111,11 @@ impl WorkDir {
                 return Err(err(e));
             }
         };
-        Ok(WorkDir { path: path.to_path_buf(), dir, owner })
+        Ok(WorkDir {
+            path: path.to_path_buf(),
+            dir,
+            owner,
+        })
     }
 
     /// The host path (for logs and for binding it into the sandbox).
@@ -97,23 +124,39 @@ impl WorkDir {
     }
 
     fn err(&self, source: std::io::Error) -> SandboxError {
-        SandboxError::WorkDir { path: self.path.clone(), source }
+        SandboxError::WorkDir {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     fn chown(&self, fd: RawFd) -> Result<(), SandboxError> {
         // SAFETY: fchown on an fd we own.
-        crate::sys::check(unsafe { libc::fchown(fd, self.owner, self.owner) }.into()).map_err(|e| self.err(e))?;
+        crate::sys::check(unsafe { libc::fchown(fd, self.owner, self.owner) }.into())
+            .map_err(|e| self.err(e))?;
         Ok(())
     }
 
     /// Opens (creating as needed) the directory holding `parts[..len-1]`.
     fn parent_dir(&self, parts: &[&str]) -> Result<OwnedFd, SandboxError> {
-        let mut current = open_beneath(self.dir.as_raw_fd(), Path::new("."), libc::O_PATH | libc::O_DIRECTORY, 0).map_err(|e| self.err(e))?;
+        let mut current = open_beneath(
+            self.dir.as_raw_fd(),
+            Path::new("."),
+            libc::O_PATH | libc::O_DIRECTORY,
+            0,
+        )
+        .map_err(|e| self.err(e))?;
         for part in &parts[..parts.len().saturating_sub(1)] {
             let c_part = crate::sys::cstring(Path::new(part)).map_err(|e| self.err(e))?;
             // SAFETY: mkdirat with a valid dir fd and NUL-terminated name.
             let made = unsafe { libc::mkdirat(current.as_raw_fd(), c_part.as_ptr(), 0o755) } == 0;
-            let next = open_beneath(current.as_raw_fd(), Path::new(part), libc::O_RDONLY | libc::O_DIRECTORY, 0).map_err(|e| self.err(e))?;
+            let next = open_beneath(
+                current.as_raw_fd(),
+                Path::new(part),
+                libc::O_RDONLY | libc::O_DIRECTORY,
+                0,
+            )
+            .map_err(|e| self.err(e))?;
             if made {
                 self.chown(next.as_raw_fd())?;
             }
@@ -127,8 +170,13 @@ impl WorkDir {
         let parts = validate_relative(path)?;
         let parent = self.parent_dir(&parts)?;
         let name = parts.last().copied().unwrap_or_default();
-        let fd = open_beneath(parent.as_raw_fd(), Path::new(name), libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC, 0o644)
-            .map_err(|e| self.err(e))?;
+        let fd = open_beneath(
+            parent.as_raw_fd(),
+            Path::new(name),
+            libc::O_WRONLY | libc::O_CREAT | libc::O_TRUNC,
+            0o644,
+        )
+        .map_err(|e| self.err(e))?;
         self.chown(fd.as_raw_fd())?;
         File::from(fd).write_all(content).map_err(|e| self.err(e))
     }
@@ -136,9 +184,16 @@ impl WorkDir {
     /// Makes a file executable by the program (e.g. a staged script).
     pub fn set_executable(&self, path: &str) -> Result<(), SandboxError> {
         let parts = validate_relative(path)?;
-        let fd = open_beneath(self.dir.as_raw_fd(), Path::new(&parts.join("/")), libc::O_RDONLY, 0).map_err(|e| self.err(e))?;
+        let fd = open_beneath(
+            self.dir.as_raw_fd(),
+            Path::new(&parts.join("/")),
+            libc::O_RDONLY,
+            0,
+        )
+        .map_err(|e| self.err(e))?;
         // SAFETY: fchmod on an fd we own.
-        crate::sys::check(unsafe { libc::fchmod(fd.as_raw_fd(), 0o755) }.into()).map_err(|e| self.err(e))?;
+        crate::sys::check(unsafe { libc::fchmod(fd.as_raw_fd(), 0o755) }.into())
+            .map_err(|e| self.err(e))?;
         Ok(())
     }
 
@@ -146,15 +201,25 @@ impl WorkDir {
     /// anywhere on the path, or a non-regular file, is refused.
     pub fn read_file(&self, path: &str, max_bytes: u64) -> Result<Vec<u8>, SandboxError> {
         let parts = validate_relative(path)?;
-        let fd = open_beneath(self.dir.as_raw_fd(), Path::new(&parts.join("/")), libc::O_RDONLY | libc::O_NONBLOCK, 0)
-            .map_err(|e| self.err(e))?;
+        let fd = open_beneath(
+            self.dir.as_raw_fd(),
+            Path::new(&parts.join("/")),
+            libc::O_RDONLY | libc::O_NONBLOCK,
+            0,
+        )
+        .map_err(|e| self.err(e))?;
         let file = File::from(fd);
         let meta = file.metadata().map_err(|e| self.err(e))?;
         if !meta.is_file() {
-            return Err(self.err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a regular file")));
+            return Err(self.err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "not a regular file",
+            )));
         }
         let mut content = Vec::new();
-        file.take(max_bytes).read_to_end(&mut content).map_err(|e| self.err(e))?;
+        file.take(max_bytes)
+            .read_to_end(&mut content)
+            .map_err(|e| self.err(e))?;
         Ok(content)
     }
 
@@ -169,7 +234,11 @@ impl WorkDir {
             let entry = entry.map_err(|e| self.err(e))?;
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            let inside = if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") };
+            let inside = if prefix.is_empty() {
+                name.to_string()
+            } else {
+                format!("{prefix}/{name}")
+            };
             let kind = entry.file_type().map_err(|e| self.err(e))?;
             if kind.is_dir() {
                 self.copy_tree(&entry.path(), &inside)?;
@@ -177,7 +246,14 @@ impl WorkDir {
                 let content = std::fs::read(entry.path()).map_err(|e| self.err(e))?;
                 self.write_file(&inside, &content)?;
                 use std::os::unix::fs::PermissionsExt;
-                if entry.metadata().map_err(|e| self.err(e))?.permissions().mode() & 0o111 != 0 {
+                if entry
+                    .metadata()
+                    .map_err(|e| self.err(e))?
+                    .permissions()
+                    .mode()
+                    & 0o111
+                    != 0
+                {
                     self.set_executable(&inside)?;
                 }
             }
@@ -199,9 +275,21 @@ mod tests {
 
     #[test]
     fn relative_paths_are_split_and_escapes_refused() {
-        assert_eq!(validate_relative("src/main.rs").expect("ok"), ["src", "main.rs"]);
+        assert_eq!(
+            validate_relative("src/main.rs").expect("ok"),
+            ["src", "main.rs"]
+        );
         assert_eq!(validate_relative("Main.java").expect("ok"), ["Main.java"]);
-        for bad in ["", "/etc/passwd", "../x", "a/../../b", "./a", "a//b", "a/", "a\0b"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../b",
+            "./a",
+            "a//b",
+            "a/",
+            "a\0b",
+        ] {
             assert!(validate_relative(bad).is_err(), "{bad:?} must be refused");
         }
     }

@@ -10,34 +10,65 @@ use std::io::Read;
 #[test]
 fn a_fork_bomb_is_capped_by_the_process_limit_and_leaves_nothing_behind() {
     let sandbox = sandbox();
-    let limits = Limits { processes: 32, wall_time_ms: 3_000, ..Limits::default() };
+    let limits = Limits {
+        processes: 32,
+        wall_time_ms: 3_000,
+        ..Limits::default()
+    };
     let bomb = "import os\nprint(open('/proc/self/uid_map').read(), flush=True)\nrefused = False\n\
                 while True:\n    try:\n        os.fork()\n    except OSError:\n        if not refused:\n            print('EAGAIN', flush=True)\n            refused = True";
-    let outcome = sandbox.run(spec(&["python3", "-c", bomb], limits), &mut |_| {}).expect("run");
+    let outcome = sandbox
+        .run(spec(&["python3", "-c", bomb], limits), &mut |_| {})
+        .expect("run");
     assert_verdict(&outcome, Verdict::TimeLimit);
-    assert!(stdout(&outcome).contains("EAGAIN"), "fork must have been refused: {}", stdout(&outcome));
+    assert!(
+        stdout(&outcome).contains("EAGAIN"),
+        "fork must have been refused: {}",
+        stdout(&outcome)
+    );
     let uid = host_uid(&outcome);
-    assert!(host_processes_of(uid).is_empty(), "bomb processes survived on the host");
-    let host_fork = std::process::Command::new("/bin/true").status().expect("the host can still fork");
+    assert!(
+        host_processes_of(uid).is_empty(),
+        "bomb processes survived on the host"
+    );
+    let host_fork = std::process::Command::new("/bin/true")
+        .status()
+        .expect("the host can still fork");
     assert!(host_fork.success());
 }
 
 #[test]
 fn a_memory_bomb_ends_in_memory_limit_at_the_limit() {
     let sandbox = sandbox();
-    let limits = short(Limits { memory_kib: 64 * 1024, ..Limits::default() });
+    let limits = short(Limits {
+        memory_kib: 64 * 1024,
+        ..Limits::default()
+    });
     let bomb = "a = []\nwhile True: a.append(bytearray(1 << 20))";
-    let outcome = sandbox.run(spec(&["python3", "-c", bomb], limits), &mut |_| {}).expect("run");
+    let outcome = sandbox
+        .run(spec(&["python3", "-c", bomb], limits), &mut |_| {})
+        .expect("run");
     assert_verdict(&outcome, Verdict::MemoryLimit);
     assert_eq!(outcome.signal, Some(libc::SIGKILL));
-    assert!(outcome.memory_kib <= 64 * 1024, "peak {} KiB above the limit", outcome.memory_kib);
-    assert!(outcome.memory_kib >= 60 * 1024, "peak {} KiB: the limit was not reached", outcome.memory_kib);
+    assert!(
+        outcome.memory_kib <= 64 * 1024,
+        "peak {} KiB above the limit",
+        outcome.memory_kib
+    );
+    assert!(
+        outcome.memory_kib >= 60 * 1024,
+        "peak {} KiB: the limit was not reached",
+        outcome.memory_kib
+    );
 }
 
 #[test]
 fn an_output_flood_is_cut_at_the_limit_and_flagged() {
     let sandbox = sandbox();
-    let limits = short(Limits { output_kib: 64, ..Limits::default() });
+    let limits = short(Limits {
+        output_kib: 64,
+        ..Limits::default()
+    });
     let outcome = sh(&sandbox, "yes", limits);
     assert_verdict(&outcome, Verdict::OutputLimit);
     assert!(outcome.stdout_truncated);
@@ -49,7 +80,10 @@ fn an_output_flood_is_cut_at_the_limit_and_flagged() {
 #[test]
 fn output_on_both_streams_counts_against_one_limit() {
     let sandbox = sandbox();
-    let limits = short(Limits { output_kib: 8, ..Limits::default() });
+    let limits = short(Limits {
+        output_kib: 8,
+        ..Limits::default()
+    });
     let outcome = sh(&sandbox, "yes out & yes err >&2", limits);
     assert_verdict(&outcome, Verdict::OutputLimit);
     assert_eq!(outcome.stdout.len() + outcome.stderr.len(), 8 * 1024);
@@ -58,18 +92,37 @@ fn output_on_both_streams_counts_against_one_limit() {
 #[test]
 fn a_cpu_spin_ends_in_time_limit_with_the_cpu_time_used() {
     let sandbox = sandbox();
-    let limits = Limits { cpu_time_ms: 500, wall_time_ms: 5_000, ..Limits::default() };
+    let limits = Limits {
+        cpu_time_ms: 500,
+        wall_time_ms: 5_000,
+        ..Limits::default()
+    };
     let outcome = sh(&sandbox, "while :; do :; done", limits);
     assert_verdict(&outcome, Verdict::TimeLimit);
-    assert!(outcome.cpu_ms >= 500, "cpu {} ms below the limit", outcome.cpu_ms);
-    assert!(outcome.wall_ms < 5_000, "the CPU limit, not the wall limit, must end it");
+    assert!(
+        outcome.cpu_ms >= 500,
+        "cpu {} ms below the limit",
+        outcome.cpu_ms
+    );
+    assert!(
+        outcome.wall_ms < 5_000,
+        "the CPU limit, not the wall limit, must end it"
+    );
 }
 
 #[test]
 fn a_cpu_spin_in_many_threads_is_limited_as_a_whole_tree() {
     let sandbox = sandbox();
-    let limits = Limits { cpu_time_ms: 600, wall_time_ms: 5_000, ..Limits::default() };
-    let outcome = sh(&sandbox, "for i in 1 2 3 4; do (while :; do :; done) & done; wait", limits);
+    let limits = Limits {
+        cpu_time_ms: 600,
+        wall_time_ms: 5_000,
+        ..Limits::default()
+    };
+    let outcome = sh(
+        &sandbox,
+        "for i in 1 2 3 4; do (while :; do :; done) & done; wait",
+        limits,
+    );
     assert_verdict(&outcome, Verdict::TimeLimit);
     assert!(outcome.cpu_ms >= 600, "cpu {} ms", outcome.cpu_ms);
 }
@@ -77,11 +130,18 @@ fn a_cpu_spin_in_many_threads_is_limited_as_a_whole_tree() {
 #[test]
 fn sleeping_forever_ends_in_time_limit_at_the_wall_limit() {
     let sandbox = sandbox();
-    let limits = Limits { wall_time_ms: 700, ..Limits::default() };
+    let limits = Limits {
+        wall_time_ms: 700,
+        ..Limits::default()
+    };
     let outcome = sh(&sandbox, "sleep 1000", limits);
     assert_verdict(&outcome, Verdict::TimeLimit);
     assert!(outcome.wall_ms >= 700);
-    assert!(outcome.cpu_ms < 500, "sleeping costs no CPU: {} ms", outcome.cpu_ms);
+    assert!(
+        outcome.cpu_ms < 500,
+        "sleeping costs no CPU: {} ms",
+        outcome.cpu_ms
+    );
 }
 
 #[test]
@@ -96,14 +156,23 @@ fn the_network_is_unreachable_even_to_a_listening_host_port() {
          except OSError as e:\n    print('refused', e.errno)"
     );
     let outcome = sandbox
-        .run(spec(&["python3", "-c", &script], short(Limits::default())), &mut |_| {})
+        .run(
+            spec(&["python3", "-c", &script], short(Limits::default())),
+            &mut |_| {},
+        )
         .expect("run");
     assert_verdict(&outcome, Verdict::Ok);
     let out = stdout(&outcome);
-    assert!(out.starts_with("['lo']"), "only a loopback interface: {out}");
+    assert!(
+        out.starts_with("['lo']"),
+        "only a loopback interface: {out}"
+    );
     assert!(out.contains("refused"), "{out}");
     assert!(!out.contains("CONNECTED"));
-    assert!(listener.accept().is_err(), "the host listener must not see a connection");
+    assert!(
+        listener.accept().is_err(),
+        "the host listener must not see a connection"
+    );
 }
 
 #[test]
@@ -120,13 +189,28 @@ fn host_files_and_the_servers_environment_are_invisible() {
     assert!(!out.contains("TOPSECRET"), "{out}");
     assert!(out.contains("No such file or directory"), "{out}");
     assert!(out.contains("done"));
-    assert!(!out.contains("CARGO"), "the host's environment leaked: {out}");
-    let init = out.lines().find(|l| l.starts_with("init:")).expect("init line");
-    assert!(init.contains("No such file or directory"), "the supervisor's command line leaked: {init}");
-    let env_names: Vec<&str> = out.lines().filter_map(|l| l.split_once('=').map(|(k, _)| k)).collect();
+    assert!(
+        !out.contains("CARGO"),
+        "the host's environment leaked: {out}"
+    );
+    let init = out
+        .lines()
+        .find(|l| l.starts_with("init:"))
+        .expect("init line");
+    assert!(
+        init.contains("No such file or directory"),
+        "the supervisor's command line leaked: {init}"
+    );
+    let env_names: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.split_once('=').map(|(k, _)| k))
+        .collect();
     for name in &env_names {
         assert!(
-            ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "PWD", "SHLVL", "_"].contains(name),
+            [
+                "PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "PWD", "SHLVL", "_"
+            ]
+            .contains(name),
             "unexpected variable {name} in {out}"
         );
     }
@@ -135,21 +219,41 @@ fn host_files_and_the_servers_environment_are_invisible() {
 #[test]
 fn toolchain_directories_are_read_only() {
     let sandbox = sandbox();
-    let outcome = sh(&sandbox, "touch /usr/codecollab-evil; echo x > /etc/passwd; touch /evil; echo $?", Limits::default());
+    let outcome = sh(
+        &sandbox,
+        "touch /usr/codecollab-evil; echo x > /etc/passwd; touch /evil; echo $?",
+        Limits::default(),
+    );
     let err = stderr(&outcome);
     assert!(err.contains("Read-only file system"), "{err}");
-    assert!(!std::path::Path::new("/usr/codecollab-evil").exists(), "the host /usr was written");
+    assert!(
+        !std::path::Path::new("/usr/codecollab-evil").exists(),
+        "the host /usr was written"
+    );
     assert!(!std::path::Path::new("/evil").exists());
-    assert!(std::fs::read_to_string("/etc/passwd").expect("host passwd").contains("root:x:0:0"));
+    assert!(
+        std::fs::read_to_string("/etc/passwd")
+            .expect("host passwd")
+            .contains("root:x:0:0")
+    );
 }
 
 #[test]
 fn kill_minus_one_inside_cannot_reach_host_processes() {
-    let mut host = std::process::Command::new("sleep").arg("30").spawn().expect("host sleep");
+    let mut host = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .expect("host sleep");
     let sandbox = sandbox();
     let outcome = sh(&sandbox, "kill -9 -1; echo survived", Limits::default());
-    assert!(matches!(outcome.verdict(), Verdict::Ok | Verdict::RuntimeError), "{outcome:?}");
-    assert!(host.try_wait().expect("try_wait").is_none(), "a host process was killed from inside");
+    assert!(
+        matches!(outcome.verdict(), Verdict::Ok | Verdict::RuntimeError),
+        "{outcome:?}"
+    );
+    assert!(
+        host.try_wait().expect("try_wait").is_none(),
+        "a host process was killed from inside"
+    );
     host.kill().expect("kill");
     let _ = host.wait();
 }
@@ -157,12 +261,26 @@ fn kill_minus_one_inside_cannot_reach_host_processes() {
 #[test]
 fn filling_tmp_stops_at_its_size() {
     let sandbox = sandbox();
-    let limits = Limits { tmpfs_kib: 8 * 1024, ..Limits::default() };
-    let outcome = sh(&sandbox, "dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>&1; stat -c %s /tmp/fill", limits);
+    let limits = Limits {
+        tmpfs_kib: 8 * 1024,
+        ..Limits::default()
+    };
+    let outcome = sh(
+        &sandbox,
+        "dd if=/dev/zero of=/tmp/fill bs=1M count=64 2>&1; stat -c %s /tmp/fill",
+        limits,
+    );
     let out = stdout(&outcome);
     assert!(out.contains("No space left on device"), "{out}");
-    let size: u64 = out.lines().last().and_then(|l| l.trim().parse().ok()).expect("size");
-    assert!(size <= 8 * 1024 * 1024, "wrote {size} bytes into an 8 MiB /tmp");
+    let size: u64 = out
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("size");
+    assert!(
+        size <= 8 * 1024 * 1024,
+        "wrote {size} bytes into an 8 MiB /tmp"
+    );
 }
 
 #[test]
@@ -170,28 +288,59 @@ fn filling_the_work_dir_stops_at_its_size() {
     let sandbox = sandbox();
     let mut lease = sandbox.lease(4 * 1024).expect("lease");
     let script = "dd if=/dev/zero of=/work/fill bs=1M count=64 2>&1; stat -c %s /work/fill";
-    let outcome = lease.run(spec(&["/bin/sh", "-c", script], Limits::default()), &mut |_| {}).expect("run");
+    let outcome = lease
+        .run(
+            spec(&["/bin/sh", "-c", script], Limits::default()),
+            &mut |_| {},
+        )
+        .expect("run");
     let out = stdout(&outcome);
     assert!(out.contains("No space left on device"), "{out}");
-    let size: u64 = out.lines().last().and_then(|l| l.trim().parse().ok()).expect("size");
-    assert!(size <= 4 * 1024 * 1024, "wrote {size} bytes into a 4 MiB work dir");
+    let size: u64 = out
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("size");
+    assert!(
+        size <= 4 * 1024 * 1024,
+        "wrote {size} bytes into a 4 MiB work dir"
+    );
 }
 
 #[test]
 fn a_large_file_is_refused_by_the_file_size_limit() {
     let sandbox = sandbox();
-    let limits = Limits { file_size_kib: 1024, ..Limits::default() };
-    let outcome = sh(&sandbox, "exec dd if=/dev/zero of=/tmp/big bs=1M count=4", limits);
+    let limits = Limits {
+        file_size_kib: 1024,
+        ..Limits::default()
+    };
+    let outcome = sh(
+        &sandbox,
+        "exec dd if=/dev/zero of=/tmp/big bs=1M count=4",
+        limits,
+    );
     assert_verdict(&outcome, Verdict::RuntimeError);
-    assert_eq!(outcome.signal, Some(libc::SIGXFSZ), "dd is killed by SIGXFSZ past RLIMIT_FSIZE");
+    assert_eq!(
+        outcome.signal,
+        Some(libc::SIGXFSZ),
+        "dd is killed by SIGXFSZ past RLIMIT_FSIZE"
+    );
 }
 
 #[test]
 fn vsock_sockets_are_refused() {
     let sandbox = sandbox();
     let script = "import socket\ntry:\n    socket.socket(socket.AF_VSOCK, socket.SOCK_STREAM)\n    print('OPEN')\nexcept OSError as e:\n    print('refused', e.errno)";
-    let outcome = sandbox.run(spec(&["python3", "-c", script], Limits::default()), &mut |_| {}).expect("run");
-    assert_eq!(stdout(&outcome).trim(), format!("refused {}", libc::EAFNOSUPPORT));
+    let outcome = sandbox
+        .run(
+            spec(&["python3", "-c", script], Limits::default()),
+            &mut |_| {},
+        )
+        .expect("run");
+    assert_eq!(
+        stdout(&outcome).trim(),
+        format!("refused {}", libc::EAFNOSUPPORT)
+    );
 }
 
 #[test]
@@ -213,10 +362,20 @@ fn an_abstract_unix_socket_of_one_sandbox_is_unreachable_from_another() {
             })
             .expect("listener run")
     });
-    ready_rx.recv_timeout(std::time::Duration::from_secs(10)).expect("listener ready");
+    ready_rx
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("listener ready");
     let script = "import socket\ns = socket.socket(socket.AF_UNIX)\ntry:\n    s.connect('\\0codecollab-test')\n    print('CONNECTED')\nexcept OSError as e:\n    print('refused', e.errno)";
-    let outcome = sandbox.run(spec(&["python3", "-c", script], Limits::default()), &mut |_| {}).expect("run");
-    assert_eq!(stdout(&outcome).trim(), format!("refused {}", libc::ECONNREFUSED));
+    let outcome = sandbox
+        .run(
+            spec(&["python3", "-c", script], Limits::default()),
+            &mut |_| {},
+        )
+        .expect("run");
+    assert_eq!(
+        stdout(&outcome).trim(),
+        format!("refused {}", libc::ECONNREFUSED)
+    );
     let listener = server.join().expect("listener thread");
     assert_verdict(&listener, Verdict::TimeLimit);
 }
@@ -232,7 +391,10 @@ fn a_daemonized_double_forked_child_is_gone_after_the_run() {
     assert_verdict(&outcome, Verdict::Ok);
     assert!(stdout(&outcome).contains("started"));
     let uid = host_uid(&outcome);
-    assert!(host_processes_of(uid).is_empty(), "daemons survived the run");
+    assert!(
+        host_processes_of(uid).is_empty(),
+        "daemons survived the run"
+    );
 }
 
 #[test]
@@ -245,15 +407,31 @@ fn symlinks_planted_in_the_work_dir_are_never_followed_by_the_host() {
         "ln -s /etc/shadow /work/result.txt; ln -s /etc /work/etc; ln -s {} /work/victim; mkdir /work/d; ln -s ../result.txt /work/d/r",
         victim_dir.display()
     );
-    let outcome = lease.run(spec(&["/bin/sh", "-c", &script], Limits::default()), &mut |_| {}).expect("run");
+    let outcome = lease
+        .run(
+            spec(&["/bin/sh", "-c", &script], Limits::default()),
+            &mut |_| {},
+        )
+        .expect("run");
     assert_verdict(&outcome, Verdict::Ok);
     let workdir = lease.workdir();
     for path in ["result.txt", "etc/passwd", "victim/file.txt", "d/r"] {
-        assert!(workdir.read_file(path, 1 << 20).is_err(), "{path} was followed");
+        assert!(
+            workdir.read_file(path, 1 << 20).is_err(),
+            "{path} was followed"
+        );
     }
-    assert!(workdir.write_file("victim/file.txt", b"overwritten").is_err(), "write through a symlink");
+    assert!(
+        workdir
+            .write_file("victim/file.txt", b"overwritten")
+            .is_err(),
+        "write through a symlink"
+    );
     drop(lease);
-    assert_eq!(std::fs::read_to_string(&victim.0).expect("victim"), "must survive");
+    assert_eq!(
+        std::fs::read_to_string(&victim.0).expect("victim"),
+        "must survive"
+    );
     assert!(std::fs::read_to_string("/etc/shadow").is_ok());
 }
 
@@ -265,14 +443,23 @@ fn ptrace_mount_and_unshare_fail() {
                   print('mount', libc.mount(b'none', b'/tmp', b'tmpfs', 0, None), ctypes.get_errno())\n\
                   print('unshare', libc.unshare(0x10000000), ctypes.get_errno())\n\
                   print('chroot', libc.chroot(b'/tmp'), ctypes.get_errno())";
-    let outcome = sandbox.run(spec(&["python3", "-c", script], Limits::default()), &mut |_| {}).expect("run");
+    let outcome = sandbox
+        .run(
+            spec(&["python3", "-c", script], Limits::default()),
+            &mut |_| {},
+        )
+        .expect("run");
     assert_verdict(&outcome, Verdict::Ok);
     let eperm = libc::EPERM;
     assert_eq!(
         stdout(&outcome),
         format!("ptrace -1 {eperm}\nmount -1 {eperm}\nunshare -1 {eperm}\nchroot -1 {eperm}\n")
     );
-    let tools = sh(&sandbox, "unshare -r true; echo unshare=$?; mount -t tmpfs none /tmp; echo mount=$?", Limits::default());
+    let tools = sh(
+        &sandbox,
+        "unshare -r true; echo unshare=$?; mount -t tmpfs none /tmp; echo mount=$?",
+        Limits::default(),
+    );
     assert!(stdout(&tools).contains("unshare=1"), "{}", stdout(&tools));
     assert!(!stdout(&tools).contains("mount=0"), "{}", stdout(&tools));
 }
@@ -298,14 +485,26 @@ fn setuid_binaries_grant_nothing() {
 #[test]
 fn the_program_runs_as_an_unprivileged_uid_mapped_to_a_non_root_host_uid() {
     let sandbox = sandbox();
-    let outcome = sh(&sandbox, "id -u; id -G; cat /proc/self/uid_map /proc/self/gid_map", Limits::default());
+    let outcome = sh(
+        &sandbox,
+        "id -u; id -G; cat /proc/self/uid_map /proc/self/gid_map",
+        Limits::default(),
+    );
     let out = stdout(&outcome);
     let mut lines = out.lines();
     assert_eq!(lines.next(), Some("1000"));
-    assert_eq!(lines.next(), Some("1000"), "supplementary groups must be dropped");
+    assert_eq!(
+        lines.next(),
+        Some("1000"),
+        "supplementary groups must be dropped"
+    );
     let uid = host_uid(&outcome);
     assert!(uid >= sandbox.config().uid_base, "host uid {uid}");
-    assert!(!out.lines().any(|l| l.split_whitespace().nth(1) == Some("0")), "something maps to host root: {out}");
+    assert!(
+        !out.lines()
+            .any(|l| l.split_whitespace().nth(1) == Some("0")),
+        "something maps to host root: {out}"
+    );
 }
 
 #[test]
@@ -313,7 +512,10 @@ fn no_file_descriptor_of_the_supervisor_leaks_in() {
     let _open = std::fs::File::open("/etc/hostname").expect("an fd in the supervisor");
     let sandbox = sandbox();
     let outcome = sh(&sandbox, "ls /proc/self/fd", Limits::default());
-    let mut fds: Vec<u32> = stdout(&outcome).lines().filter_map(|l| l.trim().parse().ok()).collect();
+    let mut fds: Vec<u32> = stdout(&outcome)
+        .lines()
+        .filter_map(|l| l.trim().parse().ok())
+        .collect();
     fds.sort_unstable();
     // 0-2 are stdio; 3 is the directory `ls` itself opened.
     assert_eq!(fds, [0, 1, 2, 3], "{}", stdout(&outcome));
@@ -322,7 +524,12 @@ fn no_file_descriptor_of_the_supervisor_leaks_in() {
 #[test]
 fn a_missing_command_is_a_runtime_error_with_exit_127() {
     let sandbox = sandbox();
-    let outcome = sandbox.run(spec(&["no-such-command-here"], Limits::default()), &mut |_| {}).expect("run");
+    let outcome = sandbox
+        .run(
+            spec(&["no-such-command-here"], Limits::default()),
+            &mut |_| {},
+        )
+        .expect("run");
     assert_verdict(&outcome, Verdict::RuntimeError);
     assert_eq!(outcome.exit_code, Some(127));
     assert!(stderr(&outcome).contains("cannot execute no-such-command-here: command not found"));
@@ -331,10 +538,24 @@ fn a_missing_command_is_a_runtime_error_with_exit_127() {
 #[test]
 fn reading_host_devices_other_than_the_minimal_set_is_impossible() {
     let sandbox = sandbox();
-    let outcome = sh(&sandbox, "ls /dev; cat /dev/vda 2>&1 | head -c 100; echo", Limits::default());
+    let outcome = sh(
+        &sandbox,
+        "ls /dev; cat /dev/vda 2>&1 | head -c 100; echo",
+        Limits::default(),
+    );
     let out = stdout(&outcome);
     let devices: Vec<&str> = out.lines().take_while(|l| !l.contains("vda")).collect();
-    assert_eq!(devices, ["fd", "full", "null", "random", "shm", "stderr", "stdin", "stdout", "urandom", "zero"]);
+    assert_eq!(
+        devices,
+        [
+            "fd", "full", "null", "random", "shm", "stderr", "stdin", "stdout", "urandom", "zero"
+        ]
+    );
     let mut buf = [0u8; 1];
-    assert!(std::fs::File::open("/dev/null").expect("host null").read(&mut buf).is_ok());
+    assert!(
+        std::fs::File::open("/dev/null")
+            .expect("host null")
+            .read(&mut buf)
+            .is_ok()
+    );
 }

@@ -8,7 +8,11 @@ pub enum CgroupMode {
     /// Unified hierarchy with the memory and pids controllers: the primary path.
     V2 { own_dir: PathBuf },
     /// Legacy hierarchies: our own cgroup in each of memory, pids and cpuacct.
-    V1 { memory: PathBuf, pids: PathBuf, cpuacct: PathBuf },
+    V1 {
+        memory: PathBuf,
+        pids: PathBuf,
+        cpuacct: PathBuf,
+    },
     /// No usable cgroup: limits fall back to rlimits and accounting to rusage.
     Unavailable { reason: String },
 }
@@ -81,7 +85,9 @@ pub(crate) fn detect_from(
 
     let mut v2_problem = None;
     if let Some(mount) = parse_mountinfo(mountinfo).find(|m| m.fstype == "cgroup2")
-        && let Some((_, path)) = own_paths.iter().find(|(controllers, _)| controllers.is_empty())
+        && let Some((_, path)) = own_paths
+            .iter()
+            .find(|(controllers, _)| controllers.is_empty())
     {
         let dir = own_dir(&mount, path);
         let available = read_controllers(&dir).unwrap_or_default();
@@ -153,7 +159,9 @@ mod tests {
 
     #[test]
     fn a_hybrid_host_without_v2_controllers_uses_v1() {
-        let mode = detect_from(HYBRID_MOUNTINFO, HYBRID_CGROUP, |_| Some("hugetlb\n".into()));
+        let mode = detect_from(HYBRID_MOUNTINFO, HYBRID_CGROUP, |_| {
+            Some("hugetlb\n".into())
+        });
         assert_eq!(
             mode,
             CgroupMode::V1 {
@@ -169,7 +177,10 @@ mod tests {
         let mountinfo = "29 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n";
         let cgroup = "0::/system.slice/codecollab.service\n";
         let mode = detect_from(mountinfo, cgroup, |dir| {
-            assert_eq!(dir, Path::new("/sys/fs/cgroup/system.slice/codecollab.service"));
+            assert_eq!(
+                dir,
+                Path::new("/sys/fs/cgroup/system.slice/codecollab.service")
+            );
             Some("cpuset cpu io memory pids\n".into())
         });
         assert_eq!(

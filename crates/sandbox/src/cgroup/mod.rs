@@ -17,22 +17,38 @@ use std::path::{Path, PathBuf};
 /// The cgroup layout this process uses, decided once at start-up.
 #[derive(Debug, Clone)]
 pub(crate) enum Hierarchy {
-    V2 { base: PathBuf },
-    V1 { memory: PathBuf, pids: PathBuf, cpuacct: PathBuf },
+    V2 {
+        base: PathBuf,
+    },
+    V1 {
+        memory: PathBuf,
+        pids: PathBuf,
+        cpuacct: PathBuf,
+    },
 }
 
 impl Hierarchy {
     /// Makes the base directories (and on v2 enables the controllers for our subtree).
-    pub(crate) fn from_mode(mode: &CgroupMode) -> io::Result<Option<Self>> {
+    pub(crate) fn from_mode(mode: &CgroupMode, base_name: &str) -> io::Result<Option<Self>> {
         match mode {
-            CgroupMode::V2 { own_dir } => v2::prepare_base(own_dir).map(|base| Some(Hierarchy::V2 { base })),
-            CgroupMode::V1 { memory, pids, cpuacct } => {
+            CgroupMode::V2 { own_dir } => {
+                v2::prepare_base(own_dir, base_name).map(|base| Some(Hierarchy::V2 { base }))
+            }
+            CgroupMode::V1 {
+                memory,
+                pids,
+                cpuacct,
+            } => {
                 let base = |dir: &Path| -> io::Result<PathBuf> {
-                    let base = dir.join(BASE_NAME);
+                    let base = dir.join(base_name);
                     mkdir_existing_ok(&base)?;
                     Ok(base)
                 };
-                Ok(Some(Hierarchy::V1 { memory: base(memory)?, pids: base(pids)?, cpuacct: base(cpuacct)? }))
+                Ok(Some(Hierarchy::V1 {
+                    memory: base(memory)?,
+                    pids: base(pids)?,
+                    cpuacct: base(cpuacct)?,
+                }))
             }
             CgroupMode::Unavailable { .. } => Ok(None),
         }
@@ -42,7 +58,11 @@ impl Hierarchy {
         let name = format!("slot-{slot}");
         Ok(match self {
             Hierarchy::V2 { base } => SlotCgroup::V2(v2::Slot::create(base.join(name))?),
-            Hierarchy::V1 { memory, pids, cpuacct } => SlotCgroup::V1(v1::Slot::create(
+            Hierarchy::V1 {
+                memory,
+                pids,
+                cpuacct,
+            } => SlotCgroup::V1(v1::Slot::create(
                 memory.join(&name),
                 pids.join(&name),
                 cpuacct.join(&name),
@@ -51,8 +71,22 @@ impl Hierarchy {
     }
 }
 
-/// The name of our directory under the process's own cgroup.
-pub(crate) const BASE_NAME: &str = "codecollab";
+/// The name of our directory under the process's own cgroup: `codecollab` for the default state
+/// dir, suffixed with a hash of any other, so that two state dirs never share a slot's cgroup.
+pub(crate) fn base_name(state_dir: &Path, default_state_dir: &Path) -> String {
+    if state_dir == default_state_dir {
+        return "codecollab".into();
+    }
+    // FNV-1a: stable across runs and builds, unlike the std hasher.
+    let hash = state_dir
+        .as_os_str()
+        .as_encoded_bytes()
+        .iter()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+    format!("codecollab-{:08x}", hash as u32)
+}
 
 /// A reusable cgroup owned by one sandbox slot.
 #[derive(Debug)]
@@ -135,7 +169,8 @@ pub(crate) fn mkdir_existing_ok(dir: &Path) -> io::Result<()> {
 }
 
 pub(crate) fn write_value(path: &Path, value: &str) -> io::Result<()> {
-    std::fs::write(path, value).map_err(|e| io::Error::new(e.kind(), format!("write {}: {e}", path.display())))
+    std::fs::write(path, value)
+        .map_err(|e| io::Error::new(e.kind(), format!("write {}: {e}", path.display())))
 }
 
 pub(crate) fn read_u64(path: &Path) -> io::Result<u64> {
@@ -147,15 +182,23 @@ fn parse_u64(text: &str, path: &Path) -> io::Result<u64> {
     if text == "max" {
         return Ok(u64::MAX);
     }
-    text.parse()
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, format!("{}: not a number: {text:?}", path.display())))
+    text.parse().map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: not a number: {text:?}", path.display()),
+        )
+    })
 }
 
 /// Reads `key value` lines (memory.events, cpu.stat, memory.oom_control) and returns `key`'s value.
 pub(crate) fn read_keyed(path: &Path, key: &str) -> io::Result<u64> {
     let text = std::fs::read_to_string(path)?;
-    keyed_value(&text, key)
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("{}: no {key}", path.display())))
+    keyed_value(&text, key).ok_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("{}: no {key}", path.display()),
+        )
+    })
 }
 
 pub(crate) fn keyed_value(text: &str, key: &str) -> Option<u64> {
@@ -179,7 +222,10 @@ pub(crate) fn kill_listed(procs: &Path) -> io::Result<()> {
         }
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
-    Err(io::Error::other(format!("{}: processes survive SIGKILL", procs.display())))
+    Err(io::Error::other(format!(
+        "{}: processes survive SIGKILL",
+        procs.display()
+    )))
 }
 
 #[cfg(test)]
@@ -221,7 +267,23 @@ mod tests {
         assert_eq!(keyed_value(text, "oom_kill"), Some(3));
         assert_eq!(keyed_value(text, "under_oom"), Some(0));
         assert_eq!(keyed_value(text, "oom"), None);
-        assert_eq!(keyed_value("usage_usec 1234\nuser_usec 1000\n", "usage_usec"), Some(1234));
+        assert_eq!(
+            keyed_value("usage_usec 1234\nuser_usec 1000\n", "usage_usec"),
+            Some(1234)
+        );
+    }
+
+    #[test]
+    fn each_state_dir_gets_its_own_cgroup_name() {
+        let default = Path::new("/run/codecollab/sandbox");
+        assert_eq!(base_name(default, default), "codecollab");
+        let a = base_name(Path::new("/run/a"), default);
+        assert!(
+            a.starts_with("codecollab-") && a.len() == "codecollab-".len() + 8,
+            "{a}"
+        );
+        assert_ne!(a, base_name(Path::new("/run/b"), default));
+        assert_eq!(a, base_name(Path::new("/run/a"), default), "stable");
     }
 
     #[test]

@@ -117,7 +117,11 @@ mod tests {
             ("memory", "memory.memsw.max_usage_in_bytes", "0"),
             ("memory", "memory.max_usage_in_bytes", "0"),
             ("memory", "memory.usage_in_bytes", "4096"),
-            ("memory", "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n"),
+            (
+                "memory",
+                "memory.oom_control",
+                "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n",
+            ),
             ("pids", "pids.max", "max"),
             ("cpuacct", "cpuacct.usage", "999"),
         ];
@@ -132,7 +136,11 @@ mod tests {
     fn prepare_writes_limits_and_resets_counters() {
         let root = TempDir::new("v1-prepare");
         let mut slot = fake_slot(&root);
-        let limits = Limits { memory_kib: 1024, processes: 7, ..Limits::default() };
+        let limits = Limits {
+            memory_kib: 1024,
+            processes: 7,
+            ..Limits::default()
+        };
         slot.prepare(&limits).expect("prepare");
         let read = |p: &str| std::fs::read_to_string(root.0.join(p)).expect("read");
         assert_eq!(read("memory/memory.limit_in_bytes"), "1048576");
@@ -148,11 +156,21 @@ mod tests {
         let mut slot = fake_slot(&root);
         slot.prepare(&Limits::default()).expect("prepare");
         let write = |p: &str, v: &str| std::fs::write(root.0.join(p), v).expect("write");
-        write("memory/memory.oom_control", "oom_kill_disable 0\noom_kill 3\n");
+        write(
+            "memory/memory.oom_control",
+            "oom_kill_disable 0\noom_kill 3\n",
+        );
         write("memory/memory.memsw.max_usage_in_bytes", "209715200");
         write("cpuacct/cpuacct.usage", "1500000000");
         let usage = slot.usage(true).expect("usage");
-        assert_eq!(usage, Usage { cpu_ns: 1_500_000_000, memory_bytes: 209_715_200, oom_kills: 1 });
+        assert_eq!(
+            usage,
+            Usage {
+                cpu_ns: 1_500_000_000,
+                memory_bytes: 209_715_200,
+                oom_kills: 1
+            }
+        );
         assert_eq!(slot.usage(false).expect("live").memory_bytes, 4096);
     }
 }

@@ -1,6 +1,6 @@
 //! cgroup v2: one directory per slot under `<our cgroup>/codecollab`, entered at clone time.
 
-use super::{BASE_NAME, Usage, kill_listed, mkdir_existing_ok, read_keyed, read_u64, write_value};
+use super::{Usage, kill_listed, mkdir_existing_ok, read_keyed, read_u64, write_value};
 use model::Limits;
 use std::fs::File;
 use std::io;
@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 /// v2 forbids processes in a cgroup that hands controllers to children ("no internal
 /// processes"), so when our own cgroup holds us, we first move into a leaf beside it, the way a
 /// systemd service with `Delegate=yes` is expected to.
-pub(crate) fn prepare_base(own: &Path) -> io::Result<PathBuf> {
+pub(crate) fn prepare_base(own: &Path, base_name: &str) -> io::Result<PathBuf> {
     let controllers = "+memory +pids";
     if let Err(e) = write_value(&own.join("cgroup.subtree_control"), controllers) {
         if e.raw_os_error() != Some(libc::EBUSY) && e.kind() != io::ErrorKind::ResourceBusy {
@@ -24,7 +24,7 @@ pub(crate) fn prepare_base(own: &Path) -> io::Result<PathBuf> {
         write_value(&leaf.join("cgroup.procs"), &std::process::id().to_string())?;
         write_value(&own.join("cgroup.subtree_control"), controllers)?;
     }
-    let base = own.join(BASE_NAME);
+    let base = own.join(base_name);
     mkdir_existing_ok(&base)?;
     write_value(&base.join("cgroup.subtree_control"), controllers)?;
     Ok(base)
@@ -69,7 +69,10 @@ impl Slot {
             self.dir_fd = open_dir(&self.dir)?;
         }
         self.used = true;
-        write_value(&self.dir.join("memory.max"), &limits.memory_bytes().to_string())?;
+        write_value(
+            &self.dir.join("memory.max"),
+            &limits.memory_bytes().to_string(),
+        )?;
         let swap = self.dir.join("memory.swap.max");
         if swap.exists() {
             write_value(&swap, "0")?;
@@ -77,7 +80,10 @@ impl Slot {
         write_value(&self.dir.join("pids.max"), &limits.processes.to_string())?;
         self.peak = None;
         if !self.recreate_each_run {
-            let peak = File::options().read(true).write(true).open(self.dir.join("memory.peak"))?;
+            let peak = File::options()
+                .read(true)
+                .write(true)
+                .open(self.dir.join("memory.peak"))?;
             match peak.write_at(b"reset\n", 0) {
                 Ok(_) => self.peak = Some(peak),
                 Err(_) => self.recreate_each_run = true,
@@ -93,7 +99,10 @@ impl Slot {
             (Some(peak), true) => {
                 let mut buf = [0u8; 32];
                 let n = peak.read_at(&mut buf, 0)?;
-                String::from_utf8_lossy(&buf[..n]).trim().parse().map_err(io::Error::other)?
+                String::from_utf8_lossy(&buf[..n])
+                    .trim()
+                    .parse()
+                    .map_err(io::Error::other)?
             }
             (None, true) => read_u64(&self.dir.join("memory.peak"))?,
             (_, false) => read_u64(&self.dir.join("memory.current"))?,
@@ -109,11 +118,9 @@ impl Slot {
 
     pub(crate) fn clean(&mut self) -> io::Result<()> {
         // cgroup.kill (5.14+) kills atomically, even processes forking right now.
-        if write_value(&self.dir.join("cgroup.kill"), "1").is_err() {
-            kill_listed(&self.dir.join("cgroup.procs"))?;
-        } else {
-            kill_listed(&self.dir.join("cgroup.procs"))?;
-        }
+        // Then wait for the list to empty (and kill one by one where cgroup.kill is missing).
+        let _ = write_value(&self.dir.join("cgroup.kill"), "1");
+        kill_listed(&self.dir.join("cgroup.procs"))?;
         if let Ok(current) = read_u64(&self.dir.join("memory.current")) {
             let _ = write_value(&self.dir.join("memory.reclaim"), &current.to_string());
         }
@@ -148,7 +155,10 @@ mod tests {
             ("pids.max", "max"),
             ("memory.peak", "0"),
             ("memory.current", "8192"),
-            ("cpu.stat", "usage_usec 500\nuser_usec 400\nsystem_usec 100\n"),
+            (
+                "cpu.stat",
+                "usage_usec 500\nuser_usec 400\nsystem_usec 100\n",
+            ),
             ("memory.events", "low 0\nhigh 0\nmax 4\noom 1\noom_kill 1\n"),
             ("cgroup.procs", ""),
         ] {
@@ -161,7 +171,12 @@ mod tests {
     fn prepare_sets_limits_without_swap_and_takes_baselines() {
         let root = TempDir::new("v2-prepare");
         let mut slot = fake_slot(&root);
-        slot.prepare(&Limits { memory_kib: 2048, processes: 3, ..Limits::default() }).expect("prepare");
+        slot.prepare(&Limits {
+            memory_kib: 2048,
+            processes: 3,
+            ..Limits::default()
+        })
+        .expect("prepare");
         let read = |f: &str| std::fs::read_to_string(root.0.join("slot-0").join(f)).expect("read");
         assert_eq!(read("memory.max"), "2097152");
         assert_eq!(read("memory.swap.max"), "0");
@@ -178,6 +193,13 @@ mod tests {
         std::fs::write(dir.join("cpu.stat"), "usage_usec 2500\n").expect("write");
         std::fs::write(dir.join("memory.events"), "max 4\noom_kill 2\n").expect("write");
         let usage = slot.usage(false).expect("usage");
-        assert_eq!(usage, Usage { cpu_ns: 2_000_000, memory_bytes: 8192, oom_kills: 1 });
+        assert_eq!(
+            usage,
+            Usage {
+                cpu_ns: 2_000_000,
+                memory_bytes: 8192,
+                oom_kills: 1
+            }
+        );
     }
 }

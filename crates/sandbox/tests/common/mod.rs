@@ -26,7 +26,9 @@ pub fn sh(sandbox: &Sandbox, script: &str, limits: Limits) -> Outcome {
 pub fn sh_stdin(sandbox: &Sandbox, script: &str, stdin: &[u8]) -> Outcome {
     let mut spec = spec(&["/bin/sh", "-c", script], Limits::default());
     spec.stdin = Stdin::Bytes(stdin.to_vec());
-    sandbox.run(spec, &mut |_| {}).expect("the sandbox itself works")
+    sandbox
+        .run(spec, &mut |_| {})
+        .expect("the sandbox itself works")
 }
 
 pub fn stdout(outcome: &Outcome) -> String {
@@ -49,7 +51,11 @@ pub fn assert_verdict(outcome: &Outcome, verdict: Verdict) {
 }
 
 pub fn short(limits: Limits) -> Limits {
-    Limits { cpu_time_ms: 2_000, wall_time_ms: 4_000, ..limits }
+    Limits {
+        cpu_time_ms: 2_000,
+        wall_time_ms: 4_000,
+        ..limits
+    }
 }
 
 /// The host uid the program ran as, read from the `uid_map` line it printed first.
@@ -62,15 +68,26 @@ pub fn host_uid(outcome: &Outcome) -> u32 {
             fields.len() == 3 && fields[0] == "1000"
         })
         .unwrap_or_else(|| panic!("no uid_map line in {text:?}"));
-    line.split_whitespace().nth(1).and_then(|u| u.parse().ok()).expect("host uid")
+    line.split_whitespace()
+        .nth(1)
+        .and_then(|u| u.parse().ok())
+        .expect("host uid")
 }
 
 /// Host processes running as `uid`: anything a run left behind.
 pub fn host_processes_of(uid: u32) -> Vec<u32> {
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").expect("read /proc").flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else { continue };
-        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else { continue };
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(status) = std::fs::read_to_string(entry.path().join("status")) else {
+            continue;
+        };
         let real_uid = status
             .lines()
             .find_map(|l| l.strip_prefix("Uid:"))
@@ -88,7 +105,10 @@ pub struct HostFile(pub PathBuf);
 
 impl HostFile {
     pub fn new(name: &str, content: &str) -> Self {
-        let dir = PathBuf::from(format!("/var/tmp/codecollab-test-{}-{name}", std::process::id()));
+        let dir = PathBuf::from(format!(
+            "/var/tmp/codecollab-test-{}-{name}",
+            std::process::id()
+        ));
         std::fs::create_dir_all(&dir).expect("mkdir");
         let path = dir.join("file.txt");
         std::fs::write(&path, content).expect("write host file");
@@ -105,9 +125,16 @@ impl Drop for HostFile {
 }
 
 /// Collects output events in arrival order.
-pub fn collect_events(events: &mut Vec<(sandbox::Stream, std::time::Duration, Vec<u8>)>) -> impl FnMut(Event<'_>) + '_ {
+pub fn collect_events(
+    events: &mut Vec<(sandbox::Stream, std::time::Duration, Vec<u8>)>,
+) -> impl FnMut(Event<'_>) + '_ {
     move |event| {
-        if let Event::Output { stream, elapsed, data } = event {
+        if let Event::Output {
+            stream,
+            elapsed,
+            data,
+        } = event
+        {
             events.push((stream, elapsed, data.to_vec()));
         }
     }

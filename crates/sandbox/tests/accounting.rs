@@ -1,0 +1,206 @@
+//! Honest accounting: what the sandbox reports matches what the program did.
+
+mod common;
+
+use common::*;
+use sandbox::{Limits, Stdin, Stream, Verdict};
+use std::io::Write;
+
+#[test]
+fn touching_200_mib_reports_200_mib_within_ten_percent() {
+    let sandbox = sandbox();
+    let limits = Limits {
+        memory_kib: 512 * 1024,
+        ..Limits::default()
+    };
+    let program = "a = bytearray(200 << 20)\nfor i in range(0, len(a), 4096): a[i] = 1";
+    let outcome = sandbox
+        .run(spec(&["python3", "-c", program], limits), &mut |_| {})
+        .expect("run");
+    assert_verdict(&outcome, Verdict::Ok);
+    let expected = 200 * 1024;
+    let error = outcome.memory_kib.abs_diff(expected) as f64 / expected as f64;
+    assert!(
+        error <= 0.10,
+        "reported {} KiB for 200 MiB ({:.1}% off)",
+        outcome.memory_kib,
+        error * 100.0
+    );
+}
+
+#[test]
+fn a_one_second_busy_loop_reports_one_second_of_cpu_within_ten_percent() {
+    let sandbox = sandbox();
+    let program =
+        "import time\nend = time.process_time() + 1.0\nwhile time.process_time() < end: pass";
+    let outcome = sandbox
+        .run(
+            spec(&["python3", "-c", program], Limits::default()),
+            &mut |_| {},
+        )
+        .expect("run");
+    assert_verdict(&outcome, Verdict::Ok);
+    let error = outcome.cpu_ms.abs_diff(1000) as f64 / 1000.0;
+    assert!(
+        error <= 0.10,
+        "reported {} ms of CPU for a 1 s loop",
+        outcome.cpu_ms
+    );
+    assert!(
+        outcome.wall_ms >= outcome.cpu_ms.saturating_sub(50),
+        "one thread cannot use more CPU than wall time"
+    );
+}
+
+#[test]
+fn cpu_of_child_processes_is_counted() {
+    let sandbox = sandbox();
+    let child =
+        "import time\nend = time.process_time() + 0.5\nwhile time.process_time() < end: pass";
+    let script = format!("python3 -c '{child}' & python3 -c '{child}' & wait");
+    let outcome = sh(&sandbox, &script, Limits::default());
+    assert_verdict(&outcome, Verdict::Ok);
+    assert!(
+        outcome.cpu_ms >= 900,
+        "two children of 0.5 s each reported {} ms",
+        outcome.cpu_ms
+    );
+}
+
+#[test]
+fn exit_codes_and_signals_are_reported_as_they_happened() {
+    let sandbox = sandbox();
+    let exited = sh(&sandbox, "exit 42", Limits::default());
+    assert_verdict(&exited, Verdict::RuntimeError);
+    assert_eq!((exited.exit_code, exited.signal), (Some(42), None));
+    let killed = sandbox
+        .run(
+            spec(
+                &[
+                    "python3",
+                    "-c",
+                    "import os, signal; os.kill(os.getpid(), signal.SIGSEGV)",
+                ],
+                Limits::default(),
+            ),
+            &mut |_| {},
+        )
+        .expect("run");
+    assert_verdict(&killed, Verdict::RuntimeError);
+    assert_eq!(
+        (killed.exit_code, killed.signal),
+        (None, Some(libc::SIGSEGV))
+    );
+    let aborted = sandbox
+        .run(
+            spec(
+                &["python3", "-c", "import os; os.abort()"],
+                Limits::default(),
+            ),
+            &mut |_| {},
+        )
+        .expect("run");
+    assert_eq!(
+        aborted.signal,
+        Some(libc::SIGABRT),
+        "abort must not be swallowed as by a pid 1"
+    );
+}
+
+#[test]
+fn output_arrives_as_it_is_written_and_streams_stay_apart() {
+    let sandbox = sandbox();
+    let mut events = Vec::new();
+    let script = "echo first; sleep 0.3; echo oops >&2; sleep 0.3; echo last";
+    let outcome = sandbox
+        .run(
+            spec(&["/bin/sh", "-c", script], Limits::default()),
+            &mut collect_events(&mut events),
+        )
+        .expect("run");
+    assert_verdict(&outcome, Verdict::Ok);
+    let chunks: Vec<(Stream, &[u8])> = events.iter().map(|(s, _, d)| (*s, d.as_slice())).collect();
+    assert_eq!(
+        chunks,
+        [
+            (Stream::Stdout, &b"first\n"[..]),
+            (Stream::Stderr, b"oops\n"),
+            (Stream::Stdout, b"last\n")
+        ]
+    );
+    assert!(
+        events[0].1 < events[1].1 && events[1].1 < events[2].1,
+        "chunks are delivered in order, as written"
+    );
+    assert_eq!(outcome.stdout, b"first\nlast\n");
+    assert_eq!(outcome.stderr, b"oops\n");
+}
+
+#[test]
+fn stdin_bytes_are_fed_to_the_program() {
+    let sandbox = sandbox();
+    let outcome = sh_stdin(&sandbox, "read a b; echo $((a + b))", b"2 40\n");
+    assert_eq!(stdout(&outcome), "42\n");
+}
+
+#[test]
+fn an_interactive_program_is_answered_while_it_runs() {
+    let sandbox = sandbox();
+    let (read, write) = std::io::pipe().expect("pipe");
+    let mut spec = spec(
+        &[
+            "python3",
+            "-c",
+            "name = input('name? ')\nprint('hello', name)",
+        ],
+        Limits::default(),
+    );
+    spec.stdin = Stdin::Fd(read.into());
+    let mut writer = Some(write);
+    let outcome = sandbox
+        .run(spec, &mut |event| {
+            if let sandbox::Event::Output { data, .. } = event
+                && data.starts_with(b"name? ")
+                && let Some(mut w) = writer.take()
+            {
+                w.write_all("Zoë\n".as_bytes()).expect("answer");
+            }
+        })
+        .expect("run");
+    assert_verdict(&outcome, Verdict::Ok);
+    assert_eq!(stdout(&outcome), "name? hello Zoë\n");
+}
+
+#[test]
+fn live_stats_are_sampled_during_a_long_run() {
+    let sandbox = sandbox();
+    let mut samples = Vec::new();
+    let program = "import time\na = bytearray(50 << 20)\nend = time.time() + 0.6\nwhile time.time() < end: pass";
+    let outcome = sandbox
+        .run(
+            spec(&["python3", "-c", program], Limits::default()),
+            &mut |event| {
+                if let sandbox::Event::Stats {
+                    cpu_ms, memory_kib, ..
+                } = event
+                {
+                    samples.push((cpu_ms, memory_kib));
+                }
+            },
+        )
+        .expect("run");
+    assert_verdict(&outcome, Verdict::Ok);
+    assert!(
+        samples.len() >= 3,
+        "only {} samples in 0.6 s",
+        samples.len()
+    );
+    assert!(
+        samples.windows(2).all(|w| w[0].0 <= w[1].0),
+        "CPU never goes backwards: {samples:?}"
+    );
+    assert!(
+        samples.iter().any(|(_, mem)| *mem >= 50 * 1024),
+        "the 50 MiB buffer shows: {samples:?}"
+    );
+}
