@@ -354,8 +354,10 @@ impl Supervisor<'_> {
             Some(usage) => {
                 facts.cpu_ms = usage.cpu_ns / 1_000_000;
                 facts.oom_kills = usage.oom_kills;
-                facts.memory_peak_kib = usage.memory_bytes / 1024;
-                usage.memory_bytes / 1024
+                facts.memory_peak_kib = usage.charged_bytes / 1024;
+                // The program's own peak RSS is a floor: pages it mapped that an earlier run
+                // had already charged (shared libraries) are not in the cgroup's delta.
+                (usage.memory_bytes / 1024).max(facts.maxrss_kib)
             }
             None => {
                 notes.push("no cgroup on this host: CPU time and peak memory are per-process rusage; memory is limited by RLIMIT_AS".to_string());

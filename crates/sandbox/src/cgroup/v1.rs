@@ -15,6 +15,7 @@ pub(crate) struct Slot {
     /// Swap accounting is on: limit and measure memory + swap.
     has_memsw: bool,
     oom_kills_before: u64,
+    stale_bytes: u64,
     /// `cgroup.procs` of each hierarchy, kept open: attaching is on every run's path.
     procs: [File; 3],
 }
@@ -32,6 +33,7 @@ impl Slot {
             pids,
             cpuacct,
             oom_kills_before: 0,
+            stale_bytes: 0,
             procs,
         })
     }
@@ -52,6 +54,7 @@ impl Slot {
         write_value(&self.pids.join("pids.max"), &limits.processes.to_string())?;
         write_value(&self.cpuacct.join("cpuacct.usage"), "0")?;
         self.oom_kills_before = self.oom_kills()?;
+        self.stale_bytes = read_u64(&self.memory.join("memory.usage_in_bytes"))?;
         Ok(())
     }
 
@@ -74,9 +77,11 @@ impl Slot {
             (true, false) => "memory.max_usage_in_bytes",
             (false, _) => "memory.usage_in_bytes",
         };
+        let charged_bytes = read_u64(&self.memory.join(memory_file))?;
         Ok(Usage {
             cpu_ns: read_u64(&self.cpuacct.join("cpuacct.usage"))?,
-            memory_bytes: read_u64(&self.memory.join(memory_file))?,
+            memory_bytes: charged_bytes.saturating_sub(self.stale_bytes),
+            charged_bytes,
             oom_kills: self.oom_kills()?.saturating_sub(self.oom_kills_before),
         })
     }
@@ -84,9 +89,10 @@ impl Slot {
     pub(crate) fn clean(&mut self) -> io::Result<()> {
         kill_listed(&self.memory.join("cgroup.procs"))?;
         kill_listed(&self.pids.join("cgroup.procs"))?;
-        // Page cache and tmpfs pages of the last run stay charged here; reclaim them so the
-        // next run's peak is its own. Fails harmlessly when nothing can be reclaimed.
-        let _ = write_value(&self.memory.join("memory.force_empty"), "0");
+        // Page cache of earlier runs stays charged here; past the threshold, give it back.
+        if read_u64(&self.memory.join("memory.usage_in_bytes"))? > super::RECLAIM_ABOVE_BYTES {
+            let _ = write_value(&self.memory.join("memory.force_empty"), "0");
+        }
         Ok(())
     }
 
@@ -167,10 +173,11 @@ mod tests {
             usage,
             Usage {
                 cpu_ns: 1_500_000_000,
-                memory_bytes: 209_715_200,
+                memory_bytes: 209_715_200 - 4096,
+                charged_bytes: 209_715_200,
                 oom_kills: 1
             }
         );
-        assert_eq!(slot.usage(false).expect("live").memory_bytes, 4096);
+        assert_eq!(slot.usage(false).expect("live").charged_bytes, 4096);
     }
 }

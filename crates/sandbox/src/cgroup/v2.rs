@@ -41,6 +41,7 @@ pub(crate) struct Slot {
     used: bool,
     cpu_usec_before: u64,
     oom_kills_before: u64,
+    stale_bytes: u64,
 }
 
 impl Slot {
@@ -55,6 +56,7 @@ impl Slot {
             used: false,
             cpu_usec_before: 0,
             oom_kills_before: 0,
+            stale_bytes: 0,
         })
     }
 
@@ -91,11 +93,12 @@ impl Slot {
         }
         self.cpu_usec_before = read_keyed(&self.dir.join("cpu.stat"), "usage_usec")?;
         self.oom_kills_before = read_keyed(&self.dir.join("memory.events"), "oom_kill")?;
+        self.stale_bytes = read_u64(&self.dir.join("memory.current"))?;
         Ok(())
     }
 
     pub(crate) fn usage(&self, finished: bool) -> io::Result<Usage> {
-        let memory_bytes = match (&self.peak, finished) {
+        let charged_bytes = match (&self.peak, finished) {
             (Some(peak), true) => {
                 let mut buf = [0u8; 32];
                 let n = peak.read_at(&mut buf, 0)?;
@@ -111,7 +114,8 @@ impl Slot {
         let oom_kills = read_keyed(&self.dir.join("memory.events"), "oom_kill")?;
         Ok(Usage {
             cpu_ns: cpu_usec.saturating_sub(self.cpu_usec_before) * 1000,
-            memory_bytes,
+            memory_bytes: charged_bytes.saturating_sub(self.stale_bytes),
+            charged_bytes,
             oom_kills: oom_kills.saturating_sub(self.oom_kills_before),
         })
     }
@@ -121,7 +125,9 @@ impl Slot {
         // Then wait for the list to empty (and kill one by one where cgroup.kill is missing).
         let _ = write_value(&self.dir.join("cgroup.kill"), "1");
         kill_listed(&self.dir.join("cgroup.procs"))?;
-        if let Ok(current) = read_u64(&self.dir.join("memory.current")) {
+        if let Ok(current) = read_u64(&self.dir.join("memory.current"))
+            && current > super::RECLAIM_ABOVE_BYTES
+        {
             let _ = write_value(&self.dir.join("memory.reclaim"), &current.to_string());
         }
         Ok(())
@@ -197,7 +203,8 @@ mod tests {
             usage,
             Usage {
                 cpu_ns: 2_000_000,
-                memory_bytes: 8192,
+                memory_bytes: 0,
+                charged_bytes: 8192,
                 oom_kills: 1
             }
         );
