@@ -8,8 +8,8 @@
 
 use crate::plan::{
     ChildPlan, MountOp, REPORT_EXEC_FAILED, REPORT_EXITED, REPORT_SETUP_FAILED, Report, STEP_CHDIR,
-    STEP_DROP, STEP_FORK, STEP_HOSTNAME, STEP_IDS, STEP_OP, STEP_PIVOT, STEP_PRIVATE,
-    STEP_REMOUNT_ROOT, STEP_RLIMIT, STEP_ROOT, STEP_SECCOMP,
+    STEP_DROP, STEP_FORK, STEP_HOSTNAME, STEP_IDS, STEP_OP, STEP_PIVOT, STEP_PRIVATE, STEP_RLIMIT,
+    STEP_SECCOMP,
 };
 use libc::{c_int, c_ulong};
 use std::ptr::null;
@@ -17,6 +17,26 @@ use std::ptr::null;
 fn errno() -> c_int {
     // SAFETY: __errno_location always returns a valid pointer to this thread's errno.
     unsafe { *libc::__errno_location() }
+}
+
+/// setresgid + setresuid as raw syscalls. glibc's wrappers broadcast the change to every thread
+/// it believes exists (the parent's, copied into our memory but not into our process) and can
+/// wait forever for them to answer; measured here as one hung run in a few hundred.
+fn set_ids(uid: libc::uid_t, gid: libc::gid_t) -> libc::c_long {
+    // SAFETY: plain syscalls on our own credentials.
+    unsafe {
+        let ret = libc::syscall(libc::SYS_setresgid, gid, gid, gid);
+        if ret != 0 {
+            return ret;
+        }
+        libc::syscall(libc::SYS_setresuid, uid, uid, uid)
+    }
+}
+
+/// setgroups([]) as a raw syscall, for the same reason as `set_ids`.
+fn set_no_groups() -> libc::c_long {
+    // SAFETY: an empty group list with a null pointer is valid for setgroups.
+    unsafe { libc::syscall(libc::SYS_setgroups, 0, null::<libc::gid_t>()) }
 }
 
 fn send(fd: c_int, report: Report) {
@@ -92,10 +112,7 @@ pub(crate) unsafe fn init_main(plan: &ChildPlan) -> ! {
     // from `plan`, whose strings were built NUL-terminated in the parent.
     unsafe {
         libc::close(fds.sync_read);
-        if libc::setresgid(0, 0, 0) != 0
-            || libc::setresuid(0, 0, 0) != 0
-            || libc::setgroups(0, null()) != 0
-        {
+        if set_ids(0, 0) != 0 || set_no_groups() != 0 {
             fail(report, STEP_IDS);
         }
         // Set after the id change, which clears it (pitfall 5).
@@ -118,36 +135,20 @@ pub(crate) unsafe fn init_main(plan: &ChildPlan) -> ! {
         {
             fail(report, STEP_PRIVATE);
         }
-        let flags = libc::MS_NOSUID | libc::MS_NODEV;
-        if libc::mount(
-            c"tmpfs".as_ptr(),
-            plan.root_dir.as_ptr(),
-            c"tmpfs".as_ptr(),
-            flags,
-            plan.root_options.as_ptr().cast(),
-        ) != 0
-            || libc::chdir(plan.root_dir.as_ptr()) != 0
-        {
-            fail(report, STEP_ROOT);
-        }
     }
     for (index, op) in plan.ops.iter().enumerate() {
         if !apply(op) {
             fail(report, STEP_OP + index as u32);
         }
     }
-    // SAFETY: as above; "." is the new root we just built.
+    // SAFETY: as above; the root dir is the tree we just mounted.
     unsafe {
-        if libc::syscall(libc::SYS_pivot_root, c".".as_ptr(), c".".as_ptr()) != 0
+        if libc::chdir(plan.root_dir.as_ptr()) != 0
+            || libc::syscall(libc::SYS_pivot_root, c".".as_ptr(), c".".as_ptr()) != 0
             || libc::umount2(c".".as_ptr(), libc::MNT_DETACH) != 0
             || libc::chdir(c"/".as_ptr()) != 0
         {
             fail(report, STEP_PIVOT);
-        }
-        let read_only =
-            libc::MS_REMOUNT | libc::MS_BIND | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV;
-        if libc::mount(null(), c"/".as_ptr(), null(), read_only, null()) != 0 {
-            fail(report, STEP_REMOUNT_ROOT);
         }
         // A raw clone, not fork(): glibc's fork runs atfork handlers that may allocate.
         let pid = libc::syscall(
@@ -205,58 +206,9 @@ fn apply(op: &MountOp) -> bool {
     // SAFETY: every pointer is a NUL-terminated string owned by the plan.
     unsafe {
         match op {
-            MountOp::Mkdir { path, mode } => {
-                libc::mkdir(path.as_ptr(), *mode) == 0 || errno() == libc::EEXIST
-            }
-            MountOp::Touch { path } => {
-                let fd = libc::open(
-                    path.as_ptr(),
-                    libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC,
-                    0o644,
-                );
-                fd >= 0 && libc::close(fd) == 0
-            }
-            MountOp::Symlink { target, path } => libc::symlink(target.as_ptr(), path.as_ptr()) == 0,
-            MountOp::Write { path, content } => {
-                let fd = libc::open(
-                    path.as_ptr(),
-                    libc::O_CREAT | libc::O_WRONLY | libc::O_TRUNC | libc::O_CLOEXEC,
-                    0o644,
-                );
-                if fd < 0 {
-                    return false;
-                }
-                let written = libc::write(fd, content.as_ptr().cast(), content.len());
-                libc::close(fd);
-                written == content.len() as isize
-            }
-            MountOp::Bind {
-                source,
-                target,
-                readonly,
-            } => {
-                if libc::mount(
-                    source.as_ptr(),
-                    target.as_ptr(),
-                    null(),
-                    libc::MS_BIND | libc::MS_REC,
-                    null(),
-                ) != 0
-                {
-                    return false;
-                }
-                match readonly {
-                    None => true,
-                    Some(locked) => {
-                        let flags = libc::MS_REMOUNT
-                            | libc::MS_BIND
-                            | libc::MS_RDONLY
-                            | libc::MS_NOSUID
-                            | libc::MS_NODEV
-                            | locked;
-                        libc::mount(null(), target.as_ptr(), null(), flags, null()) == 0
-                    }
-                }
+            MountOp::Bind { source, target } => {
+                let flags = libc::MS_BIND | libc::MS_REC;
+                libc::mount(source.as_ptr(), target.as_ptr(), null(), flags, null()) == 0
             }
             MountOp::Tmpfs { target, options } => {
                 let flags = libc::MS_NOSUID | libc::MS_NODEV;
@@ -307,10 +259,7 @@ fn program_main(plan: &ChildPlan) -> ! {
             libc::prctl(libc::PR_CAPBSET_DROP, cap);
         }
         // setgroups([]) first: otherwise the supervisor's group 0 leaks in (pitfall 4).
-        if libc::setgroups(0, null()) != 0
-            || libc::setresgid(plan.gid, plan.gid, plan.gid) != 0
-            || libc::setresuid(plan.uid, plan.uid, plan.uid) != 0
-        {
+        if set_no_groups() != 0 || set_ids(plan.uid, plan.gid) != 0 {
             fail(report, STEP_DROP);
         }
         libc::prctl(

@@ -9,6 +9,8 @@ pub struct SandboxConfig {
     pub state_dir: PathBuf,
     /// Host directories bound read-only at the same place (symlinks are recreated as symlinks).
     pub readonly_dirs: Vec<PathBuf>,
+    /// Further host paths shown read-only at the same place (a toolchain's cache, say).
+    pub extra_readonly_paths: Vec<PathBuf>,
     /// Entries of the host's `/etc` bound read-only; the rest of `/etc` is generated.
     pub etc_entries: Vec<String>,
     /// The largest limits a run may ask for.
@@ -29,6 +31,7 @@ impl Default for SandboxConfig {
             ]
             .map(PathBuf::from)
             .to_vec(),
+            extra_readonly_paths: Vec::new(),
             etc_entries: [
                 "ld.so.cache",
                 "ld.so.conf",

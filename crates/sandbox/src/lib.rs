@@ -17,8 +17,8 @@ mod child;
 mod config;
 mod error;
 mod host;
-mod layout;
 mod plan;
+mod rootfs;
 mod seccomp;
 mod slots;
 mod spawn;
@@ -34,8 +34,8 @@ pub use model::{Limits, Outcome, Stream, Verdict};
 pub use workdir::{WorkDir, validate_relative};
 
 use cgroup::Hierarchy;
-use layout::{HostEntry, HostLayout};
 use plan::{ChildFds, ChildPlan};
+use rootfs::HostLayout;
 use slots::{Slot, SlotPool};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -82,8 +82,6 @@ pub struct RunSpec {
     pub env: Vec<(String, String)>,
     pub limits: Limits,
     pub stdin: Stdin,
-    /// Extra host paths shown read-only at the same place (e.g. a toolchain's cache).
-    pub readonly_paths: Vec<PathBuf>,
 }
 
 /// A sandbox factory; cheap to clone and shareable between threads.
@@ -96,7 +94,8 @@ pub struct Sandbox {
 struct Inner {
     config: SandboxConfig,
     cgroup_mode: CgroupMode,
-    layout: HostLayout,
+    /// The shared read-only tree every run's root is bound from.
+    rootfs: PathBuf,
     filter: Vec<libc::sock_filter>,
     pool: SlotPool,
 }
@@ -132,11 +131,17 @@ impl Sandbox {
             hierarchy,
         )?;
         pool.sweep()?;
+        let rootfs = rootfs::ensure(&config.state_dir, &layout).map_err(|source| {
+            SandboxError::StateDir {
+                path: config.state_dir.clone(),
+                source,
+            }
+        })?;
         Ok(Sandbox {
             inner: Arc::new(Inner {
                 config,
                 cgroup_mode,
-                layout,
+                rootfs,
                 filter: seccomp::compile(),
                 pool,
             }),
@@ -242,14 +247,13 @@ impl Lease {
             stdout: stdout_write.as_raw_fd(),
             stderr: stderr_write.as_raw_fd(),
         };
-        let extra = spec
-            .readonly_paths
-            .iter()
-            .filter_map(|p| HostEntry::inspect(p).transpose())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(spawn_err("inspecting read-only paths"))?;
-        let ops = layout::build(&inner.layout, &extra, &spec.limits, &slot.work_dir())
-            .map_err(spawn_err("building the layout"))?;
+        let ops = rootfs::run_mounts(
+            &inner.rootfs,
+            &slot.root_dir(),
+            &spec.limits,
+            &slot.work_dir(),
+        )
+        .map_err(spawn_err("building the layout"))?;
         let plan = build_plan(PlanInput {
             slot,
             ops,
@@ -424,7 +428,6 @@ fn build_plan(input: PlanInput<'_>) -> Result<ChildPlan, SandboxError> {
     };
     Ok(ChildPlan {
         root_dir: sys::cstring(&input.slot.root_dir()).map_err(spawn_err)?,
-        root_options: cstring("size=1m,nr_inodes=4096,mode=0755", "root options")?,
         ops: input.ops,
         hostname: cstring(config::HOSTNAME, "hostname")?,
         workdir: cstring(config::WORKDIR, "workdir")?,

@@ -5,29 +5,13 @@
 
 use std::ffi::CString;
 
-/// One filesystem step, with paths relative to the new root (the child works inside it).
+/// One mount of the child, with absolute paths beneath the slot's root mount point.
 #[derive(Debug)]
 pub(crate) enum MountOp {
-    Mkdir {
-        path: CString,
-        mode: libc::mode_t,
-    },
-    /// An empty file to bind a single host file or device onto.
-    Touch {
-        path: CString,
-    },
-    Symlink {
-        target: CString,
-        path: CString,
-    },
-    Write {
-        path: CString,
-        content: Vec<u8>,
-    },
+    /// A recursive bind; read-only-ness comes from the source mounts.
     Bind {
         source: CString,
         target: CString,
-        readonly: Option<libc::c_ulong>,
     },
     Tmpfs {
         target: CString,
@@ -42,7 +26,6 @@ pub(crate) enum MountOp {
 #[derive(Debug)]
 pub(crate) struct ChildPlan {
     pub root_dir: CString,
-    pub root_options: CString,
     pub ops: Vec<MountOp>,
     pub hostname: CString,
     pub workdir: CString,
@@ -139,9 +122,7 @@ pub(crate) fn step_name(step: u32) -> String {
         STEP_IDS => "switching to the namespace root".into(),
         STEP_HOSTNAME => "setting the hostname".into(),
         STEP_PRIVATE => "making mounts private".into(),
-        STEP_ROOT => "mounting the new root".into(),
         STEP_PIVOT => "pivot_root".into(),
-        STEP_REMOUNT_ROOT => "making the root read-only".into(),
         STEP_FORK => "forking the program".into(),
         STEP_DROP => "dropping privileges".into(),
         STEP_RLIMIT => "setting rlimits".into(),
@@ -156,9 +137,7 @@ pub(crate) const STEP_WAIT_PARENT: u32 = 1;
 pub(crate) const STEP_IDS: u32 = 2;
 pub(crate) const STEP_HOSTNAME: u32 = 3;
 pub(crate) const STEP_PRIVATE: u32 = 4;
-pub(crate) const STEP_ROOT: u32 = 5;
 pub(crate) const STEP_PIVOT: u32 = 6;
-pub(crate) const STEP_REMOUNT_ROOT: u32 = 7;
 pub(crate) const STEP_FORK: u32 = 8;
 pub(crate) const STEP_DROP: u32 = 9;
 pub(crate) const STEP_RLIMIT: u32 = 10;

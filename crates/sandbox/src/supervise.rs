@@ -357,7 +357,9 @@ impl Supervisor<'_> {
                 facts.memory_peak_kib = usage.charged_bytes / 1024;
                 // The program's own peak RSS is a floor: pages it mapped that an earlier run
                 // had already charged (shared libraries) are not in the cgroup's delta.
-                (usage.memory_bytes / 1024).max(facts.maxrss_kib)
+                // It is capped by the raw charge, which the memory limit bounds.
+                let charged_kib = usage.charged_bytes / 1024;
+                (usage.memory_bytes / 1024).max(facts.maxrss_kib.min(charged_kib))
             }
             None => {
                 notes.push("no cgroup on this host: CPU time and peak memory are per-process rusage; memory is limited by RLIMIT_AS".to_string());

@@ -97,6 +97,33 @@ pub(crate) fn mount(
     Ok(())
 }
 
+pub(crate) fn mount_bind(source: &Path, target: &Path) -> io::Result<()> {
+    let (source, target) = (cstring(source)?, cstring(target)?);
+    let flags = libc::MS_BIND | libc::MS_REC;
+    // SAFETY: valid NUL-terminated paths; null fstype and data are allowed for a bind.
+    let ret = unsafe {
+        libc::mount(
+            source.as_ptr(),
+            target.as_ptr(),
+            std::ptr::null(),
+            flags,
+            std::ptr::null(),
+        )
+    };
+    check(ret.into())?;
+    Ok(())
+}
+
+/// Changes the flags or propagation of an existing mount.
+pub(crate) fn remount(target: &Path, flags: libc::c_ulong) -> io::Result<()> {
+    let target = cstring(target)?;
+    let null = std::ptr::null();
+    // SAFETY: valid NUL-terminated path; null source, fstype and data are allowed here.
+    let ret = unsafe { libc::mount(null, target.as_ptr(), null, flags, null.cast()) };
+    check(ret.into())?;
+    Ok(())
+}
+
 pub(crate) fn unmount_detach(target: &Path) -> io::Result<()> {
     let target = cstring(target)?;
     // SAFETY: valid NUL-terminated path.
