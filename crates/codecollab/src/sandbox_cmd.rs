@@ -142,7 +142,6 @@ pub fn run(args: SandboxArgs, config: SandboxConfig) -> anyhow::Result<ExitCode>
         env,
         limits,
         stdin,
-        ..RunSpec::default()
     };
     let passthrough = !args.json;
     let mut on_event = |event: Event<'_>| {
