@@ -3,46 +3,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// Each test's state dir gets its own uid range, as two state dirs on one host must.
-fn codecollab(state_dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_codecollab"));
-    command
-        .env("CODECOLLAB_STATE_DIR", state_dir)
-        .env("CODECOLLAB_UID_BASE", uid_base(state_dir).to_string());
-    command
-}
-
-fn uid_base(state_dir: &Path) -> u32 {
-    let hash = state_dir
-        .as_os_str()
-        .as_encoded_bytes()
-        .iter()
-        .fold(2166136261u32, |h, b| {
-            (h ^ u32::from(*b)).wrapping_mul(16777619)
-        });
-    1_000_000_000 + (hash % 1_000_000) * 512
-}
-
-/// A private state dir, so that these tests see only their own slots.
-struct StateDir(PathBuf);
-
-impl StateDir {
-    fn new(name: &str) -> Self {
-        StateDir(PathBuf::from(format!(
-            "/run/codecollab-test-{}-{name}",
-            std::process::id()
-        )))
-    }
-}
-
-impl Drop for StateDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn run(state: &StateDir, args: &[&str]) -> Output {
-    codecollab(&state.0)
+/// The host's default state dir, shared with every other test process through its slot locks.
+fn shared(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_codecollab"))
         .args(args)
         .output()
         .expect("codecollab runs")
@@ -57,20 +20,63 @@ fn json(output: &Output) -> serde_json::Value {
     })
 }
 
+/// A private state dir (for a test that must know its slot), with its own uid range as two
+/// state dirs on one host must have; destroyed, host mounts included, on drop.
+struct StateDir(PathBuf);
+
+impl StateDir {
+    fn new(name: &str) -> Self {
+        StateDir(PathBuf::from(format!(
+            "/run/codecollab-test-{}-{name}",
+            std::process::id()
+        )))
+    }
+
+    fn uid_base(&self) -> u32 {
+        let hash = self
+            .0
+            .as_os_str()
+            .as_encoded_bytes()
+            .iter()
+            .fold(2_166_136_261_u32, |h, b| {
+                (h ^ u32::from(*b)).wrapping_mul(16_777_619)
+            });
+        1_000_000_000 + (hash % 1_000_000) * 512
+    }
+
+    fn command(&self) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_codecollab"));
+        command
+            .env("CODECOLLAB_STATE_DIR", &self.0)
+            .env("CODECOLLAB_UID_BASE", self.uid_base().to_string());
+        command
+    }
+
+    fn config(&self) -> sandbox::SandboxConfig {
+        sandbox::SandboxConfig {
+            state_dir: self.0.clone(),
+            uid_base: self.uid_base(),
+            ..Default::default()
+        }
+    }
+}
+
+impl Drop for StateDir {
+    fn drop(&mut self) {
+        let _ = sandbox::Sandbox::destroy_state(self.config());
+    }
+}
+
 #[test]
 fn sandbox_json_prints_exactly_one_object_with_every_field() {
-    let state = StateDir::new("json");
-    let output = run(
-        &state,
-        &[
-            "sandbox",
-            "--json",
-            "--",
-            "/bin/sh",
-            "-c",
-            "echo héllo; echo err >&2; exit 3",
-        ],
-    );
+    let output = shared(&[
+        "sandbox",
+        "--json",
+        "--",
+        "/bin/sh",
+        "-c",
+        "echo héllo; echo err >&2; exit 3",
+    ]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -90,17 +96,13 @@ fn sandbox_json_prints_exactly_one_object_with_every_field() {
 
 #[test]
 fn sandbox_passes_output_and_the_exit_code_through() {
-    let state = StateDir::new("passthrough");
-    let output = run(
-        &state,
-        &[
-            "sandbox",
-            "--",
-            "/bin/sh",
-            "-c",
-            "echo out; echo err >&2; exit 5",
-        ],
-    );
+    let output = shared(&[
+        "sandbox",
+        "--",
+        "/bin/sh",
+        "-c",
+        "echo out; echo err >&2; exit 5",
+    ]);
     assert_eq!(output.status.code(), Some(5));
     assert_eq!(output.stdout, b"out\n");
     assert_eq!(output.stderr, b"err\n");
@@ -108,11 +110,7 @@ fn sandbox_passes_output_and_the_exit_code_through() {
 
 #[test]
 fn a_limit_hit_exits_128_plus_the_signal_with_a_verdict_line() {
-    let state = StateDir::new("limit");
-    let output = run(
-        &state,
-        &["sandbox", "--wall-time", "0.3", "--", "sleep", "10"],
-    );
+    let output = shared(&["sandbox", "--wall-time", "0.3", "--", "sleep", "10"]);
     assert_eq!(output.status.code(), Some(128 + 9));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.starts_with("codecollab: time_limit"), "{stderr}");
@@ -120,35 +118,30 @@ fn a_limit_hit_exits_128_plus_the_signal_with_a_verdict_line() {
 
 #[test]
 fn stdin_env_and_workdir_options_reach_the_program() {
-    let state = StateDir::new("options");
     let dir = std::env::temp_dir().join(format!("codecollab-cli-{}", std::process::id()));
     std::fs::create_dir_all(dir.join("sub")).expect("mkdir");
     std::fs::write(dir.join("sub/data.txt"), "from the host dir").expect("write");
     std::fs::write(dir.join("input.txt"), "21\n").expect("write");
-    let output = run(
-        &state,
-        &[
-            "sandbox",
-            "--json",
-            "--env",
-            "GREETING=hi there",
-            "--stdin",
-            dir.join("input.txt").to_str().expect("utf8"),
-            "--workdir",
-            dir.to_str().expect("utf8"),
-            "--",
-            "/bin/sh",
-            "-c",
-            "read n; echo $((n * 2)); echo $GREETING; cat sub/data.txt",
-        ],
-    );
+    let output = shared(&[
+        "sandbox",
+        "--json",
+        "--env",
+        "GREETING=hi there",
+        "--stdin",
+        dir.join("input.txt").to_str().expect("utf8"),
+        "--workdir",
+        dir.to_str().expect("utf8"),
+        "--",
+        "/bin/sh",
+        "-c",
+        "read n; echo $((n * 2)); echo $GREETING; cat sub/data.txt",
+    ]);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(json(&output)["stdout"], "42\nhi there\nfrom the host dir");
 }
 
 #[test]
 fn bad_input_is_refused_with_a_message_and_a_non_zero_exit() {
-    let state = StateDir::new("bad");
     let cases: [(&[&str], &str); 4] = [
         (
             &["sandbox", "--cpu-time", "0", "--", "true"],
@@ -168,19 +161,18 @@ fn bad_input_is_refused_with_a_message_and_a_non_zero_exit() {
         ),
     ];
     for (args, message) in cases {
-        let output = run(&state, args);
+        let output = shared(args);
         assert_ne!(output.status.code(), Some(0), "{args:?} must fail");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(message), "{args:?}: {stderr}");
     }
-    let missing_command = run(&state, &["sandbox", "--json"]);
+    let missing_command = shared(&["sandbox", "--json"]);
     assert_eq!(missing_command.status.code(), Some(2), "clap usage error");
 }
 
 #[test]
 fn doctor_reports_the_host_and_a_working_trial_run() {
-    let state = StateDir::new("doctor");
-    let output = run(&state, &["doctor"]);
+    let output = shared(&["doctor"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     for check in [
@@ -201,7 +193,8 @@ fn doctor_reports_the_host_and_a_working_trial_run() {
 #[test]
 fn leftovers_of_a_killed_supervisor_are_cleaned_at_the_next_start() {
     let state = StateDir::new("crash");
-    let mut victim = codecollab(&state.0)
+    let mut victim = state
+        .command()
         .args([
             "sandbox",
             "--",
@@ -223,27 +216,32 @@ fn leftovers_of_a_killed_supervisor_are_cleaned_at_the_next_start() {
     victim.wait().expect("reap");
 
     let work = state.0.join("slots/slot-0/work");
-    let mounted = || {
+    let mounted = |path: &Path| {
+        let needle = format!(" {} ", path.display());
         std::fs::read_to_string("/proc/self/mountinfo")
             .expect("mountinfo")
-            .contains(work.to_str().expect("utf8"))
+            .contains(&needle)
     };
     assert!(
-        mounted(),
+        mounted(&work),
         "the killed supervisor left its work dir mounted (the premise of this test)"
     );
 
-    let output = run(&state, &["sandbox", "--", "true"]);
+    let output = state
+        .command()
+        .args(["sandbox", "--", "true"])
+        .output()
+        .expect("run");
     assert_eq!(output.status.code(), Some(0));
     assert!(
-        !mounted(),
+        !mounted(&work),
         "the next start must unmount what the crashed one left"
     );
     assert!(
         !state.0.join("slots/slot-0").exists(),
         "the crashed slot's dirs are removed"
     );
-    let program_uid = uid_base(&state.0) + 1;
+    let program_uid = state.uid_base() + 1;
     let sleepers = Command::new("pgrep")
         .args(["-u", &program_uid.to_string(), "sleep"])
         .output()
@@ -251,5 +249,14 @@ fn leftovers_of_a_killed_supervisor_are_cleaned_at_the_next_start() {
     assert!(
         sleepers.stdout.is_empty(),
         "the sandbox's processes died with their supervisor"
+    );
+
+    let state_dir = state.0.clone();
+    drop(state);
+    assert!(!state_dir.exists(), "destroy_state removes the state dir");
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").expect("mountinfo");
+    assert!(
+        !mountinfo.contains(state_dir.to_str().expect("utf8")),
+        "no host mount of the state dir is left"
     );
 }

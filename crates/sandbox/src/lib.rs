@@ -148,6 +148,30 @@ impl Sandbox {
         })
     }
 
+    /// Removes everything a state dir holds on this host: slot leftovers, the shared read-only
+    /// trees (host mounts) and the directory itself. Only for a state dir no process uses.
+    pub fn destroy_state(config: SandboxConfig) -> Result<(), SandboxError> {
+        let state_dir = config.state_dir.clone();
+        drop(Sandbox::new(config)?);
+        let err = |source| SandboxError::StateDir {
+            path: state_dir.clone(),
+            source,
+        };
+        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").map_err(err)?;
+        let mut mounts: Vec<PathBuf> = mountinfo
+            .lines()
+            .filter_map(|line| line.split(' ').nth(4))
+            .map(PathBuf::from)
+            .filter(|point| point.starts_with(&state_dir))
+            .collect();
+        // Deepest first, so that parents are unmounted after their children.
+        mounts.sort_by_key(|p| std::cmp::Reverse(p.components().count()));
+        for point in mounts {
+            let _ = sys::unmount_detach(&point);
+        }
+        std::fs::remove_dir_all(&state_dir).map_err(err)
+    }
+
     pub fn cgroup_mode(&self) -> &CgroupMode {
         &self.inner.cgroup_mode
     }

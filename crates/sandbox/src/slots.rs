@@ -116,7 +116,15 @@ impl SlotPool {
             else {
                 continue;
             };
-            if let Some(slot) = self.try_claim(index)? {
+            // Only slots that left something behind need work; most lock files guard nothing.
+            let dir = self.dir.join(format!("slot-{index}"));
+            let left_cgroup = self
+                .hierarchy
+                .as_ref()
+                .is_some_and(|h| h.slot_exists(index));
+            if (dir.exists() || left_cgroup)
+                && let Some(slot) = self.try_claim(index)?
+            {
                 slot.remove();
             }
         }
@@ -206,6 +214,10 @@ impl Drop for SlotPool {
             .drain(..)
         {
             slot.remove();
+        }
+        if let Some(hierarchy) = &self.hierarchy {
+            // Fails while another process still has slots there, which is what we want.
+            hierarchy.remove_base_if_empty();
         }
     }
 }

@@ -54,6 +54,32 @@ impl Hierarchy {
         }
     }
 
+    pub(crate) fn remove_base_if_empty(&self) {
+        match self {
+            Hierarchy::V2 { base } => {
+                let _ = std::fs::remove_dir(base);
+            }
+            Hierarchy::V1 {
+                memory,
+                pids,
+                cpuacct,
+            } => {
+                for base in [memory, pids, cpuacct] {
+                    let _ = std::fs::remove_dir(base);
+                }
+            }
+        }
+    }
+
+    /// Whether a cgroup for `slot` exists (left by a crashed process, or in use by another).
+    pub(crate) fn slot_exists(&self, slot: u32) -> bool {
+        let name = format!("slot-{slot}");
+        match self {
+            Hierarchy::V2 { base } => base.join(name).exists(),
+            Hierarchy::V1 { memory, .. } => memory.join(name).exists(),
+        }
+    }
+
     pub(crate) fn slot(&self, slot: u32) -> io::Result<SlotCgroup> {
         let name = format!("slot-{slot}");
         Ok(match self {
