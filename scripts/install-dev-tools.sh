@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Tools for the benchmarks (not needed by the tests): hyperfine and bubblewrap for comparison.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+require_root
+apt_install hyperfine bubblewrap

@@ -1,0 +1,28 @@
+# Shared helpers of the project's scripts (sourced, not run).
+
+# Installs the Debian packages given that are missing; `apt-get update` only when needed.
+apt_install() {
+  local missing=()
+  for package in "$@"; do
+    dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  echo "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+require_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "$0: run as root (the sandbox maps user ids and creates cgroups)" >&2
+    exit 1
+  fi
+}
+
+require_cargo() {
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "$0: cargo (Rust 1.85 or newer) is needed; this machine image provides it under ~/.cargo/bin" >&2
+    exit 1
+  fi
+}
