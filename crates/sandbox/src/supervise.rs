@@ -90,6 +90,26 @@ pub(crate) fn judge(facts: &Facts) -> (Verdict, Option<i32>, Option<i32>) {
     (verdict, exit_code, signal)
 }
 
+/// Records what init or the program reported on the report pipe.
+fn on_report(report: Report, facts: &mut Facts) {
+    match report.kind {
+        REPORT_SETUP_FAILED => {
+            facts.setup_failure = Some(format!(
+                "sandbox setup failed while {}: {}",
+                step_name(report.step),
+                sys::errno_name(report.value as i32)
+            ));
+        }
+        REPORT_EXEC_FAILED => facts.exec_failed = true,
+        REPORT_EXITED => {
+            facts.wait_status.get_or_insert(report.value as i32);
+            facts.cpu_ms = (report.cpu_us / 1000) as u64;
+            facts.maxrss_kib = report.maxrss_kib as u64;
+        }
+        _ => {}
+    }
+}
+
 pub(crate) struct Supervisor<'a> {
     pub limits: &'a Limits,
     pub cgroup: Option<&'a SlotCgroup>,
@@ -103,242 +123,300 @@ struct Captured {
     truncated: bool,
 }
 
-impl Supervisor<'_> {
-    pub(crate) fn run(self, child: Child, pipes: Pipes) -> Result<Outcome, SandboxError> {
-        let err = |source| SandboxError::Supervise { source };
-        let mut streams = [
-            Captured {
-                fd: Some(pipes.stdout),
-                data: Vec::new(),
-                truncated: false,
-            },
-            Captured {
-                fd: Some(pipes.stderr),
-                data: Vec::new(),
-                truncated: false,
-            },
-        ];
-        let mut report_fd = Some(pipes.report);
-        let mut stdin = pipes.stdin;
+impl Captured {
+    fn new(fd: OwnedFd) -> Self {
+        Captured {
+            fd: Some(fd),
+            data: Vec::new(),
+            truncated: false,
+        }
+    }
+}
+
+/// Indexes into the poll set, in the order `RunLoop::poll` builds it.
+const POLL_INIT: usize = 0;
+const POLL_REPORT: usize = 1;
+const POLL_STDOUT: usize = 2;
+const POLL_STDIN: usize = 4;
+
+/// The state of one supervised run between spawn and the last byte of output.
+struct RunLoop<'s, 'a> {
+    sup: &'s mut Supervisor<'a>,
+    child: Child,
+    streams: [Captured; 2],
+    report: Option<OwnedFd>,
+    stdin: Option<(OwnedFd, Vec<u8>)>,
+    facts: Facts,
+    init_alive: bool,
+    /// When the program ended or was killed; the wall time stops here.
+    ended: Option<Instant>,
+    output_used: u64,
+    wall_deadline: Instant,
+    next_stats: Instant,
+    next_cpu_check: Instant,
+    buf: Vec<u8>,
+}
+
+fn io_err(source: std::io::Error) -> SandboxError {
+    SandboxError::Supervise { source }
+}
+
+impl<'s, 'a> RunLoop<'s, 'a> {
+    fn new(sup: &'s mut Supervisor<'a>, child: Child, pipes: Pipes) -> Result<Self, SandboxError> {
+        let streams = [Captured::new(pipes.stdout), Captured::new(pipes.stderr)];
         for fd in streams
             .iter()
             .filter_map(|s| s.fd.as_ref())
-            .chain(stdin.as_ref().map(|(fd, _)| fd))
+            .chain(pipes.stdin.as_ref().map(|(fd, _)| fd))
         {
-            sys::set_nonblocking(fd.as_raw_fd()).map_err(err)?;
+            sys::set_nonblocking(fd.as_raw_fd()).map_err(io_err)?;
         }
-        let mut facts = Facts {
-            cpu_limit_ms: self.limits.cpu_time_ms,
-            memory_limit_kib: self.limits.memory_kib,
+        let facts = Facts {
+            cpu_limit_ms: sup.limits.cpu_time_ms,
+            memory_limit_kib: sup.limits.memory_kib,
             ..Facts::default()
         };
-        let mut init_alive = true;
-        let mut ended: Option<Instant> = None;
-        let mut output_used: u64 = 0;
-        let output_limit = self.limits.output_bytes();
-        let wall_deadline = self.started + Duration::from_millis(self.limits.wall_time_ms);
-        let mut next_stats = self.started + STATS_EVERY;
-        let mut next_cpu_check = self.started + CPU_CHECK_MIN;
-        let mut buf = vec![0u8; READ_CHUNK];
+        Ok(RunLoop {
+            wall_deadline: sup.started + Duration::from_millis(sup.limits.wall_time_ms),
+            next_stats: sup.started + STATS_EVERY,
+            next_cpu_check: sup.started + CPU_CHECK_MIN,
+            sup,
+            child,
+            streams,
+            report: Some(pipes.report),
+            stdin: pipes.stdin,
+            facts,
+            init_alive: true,
+            ended: None,
+            output_used: 0,
+            buf: vec![0u8; READ_CHUNK],
+        })
+    }
 
-        let kill = |facts: &mut Facts, reason: KillReason, ended: &mut Option<Instant>| {
-            if facts.killed.is_none() && facts.wait_status.is_none() {
-                facts.killed = Some(reason);
-            }
-            ended.get_or_insert_with(Instant::now);
-            let _ = sys::pidfd_kill(child.pidfd.as_raw_fd(), libc::SIGKILL);
+    fn running(&self) -> bool {
+        self.init_alive || self.report.is_some() || self.streams.iter().any(|s| s.fd.is_some())
+    }
+
+    /// Kills the whole run (init dies, the kernel kills its pid namespace).
+    fn kill(&mut self, reason: KillReason) {
+        if self.facts.killed.is_none() && self.facts.wait_status.is_none() {
+            self.facts.killed = Some(reason);
+        }
+        self.ended.get_or_insert_with(Instant::now);
+        let _ = sys::pidfd_kill(self.child.pidfd.as_raw_fd(), libc::SIGKILL);
+    }
+
+    /// Wall and CPU limits, and the periodic stats event.
+    fn check_limits(&mut self, now: Instant) -> Result<(), SandboxError> {
+        if self.ended.is_none() && now >= self.wall_deadline {
+            self.kill(KillReason::WallTime);
+        }
+        if let Some(at) = self.ended
+            && now.duration_since(at) > DRAIN_TIMEOUT
+        {
+            return Err(io_err(std::io::Error::other(
+                "the sandbox did not end after SIGKILL",
+            )));
+        }
+        let Some(cgroup) = self.sup.cgroup.filter(|_| self.ended.is_none()) else {
+            return Ok(());
         };
+        if now < self.next_cpu_check && now < self.next_stats {
+            return Ok(());
+        }
+        let usage = cgroup.current().map_err(io_err)?;
+        let cpu_ms = usage.cpu_ns / 1_000_000;
+        if cpu_ms >= self.sup.limits.cpu_time_ms {
+            self.kill(KillReason::CpuTime);
+        }
+        let remaining = Duration::from_millis(self.sup.limits.cpu_time_ms.saturating_sub(cpu_ms));
+        self.next_cpu_check = now + (remaining / 4).clamp(CPU_CHECK_MIN, STATS_EVERY);
+        if now >= self.next_stats {
+            self.next_stats = now + STATS_EVERY;
+            let memory_kib = usage.memory_bytes / 1024;
+            (self.sup.on_event)(Event::Stats {
+                elapsed: now - self.sup.started,
+                cpu_ms,
+                memory_kib,
+            });
+        }
+        Ok(())
+    }
 
-        while init_alive || report_fd.is_some() || streams.iter().any(|s| s.fd.is_some()) {
-            let now = Instant::now();
-            if ended.is_none() && now >= wall_deadline {
-                kill(&mut facts, KillReason::WallTime, &mut ended);
-            }
-            if let Some(cgroup) = self.cgroup.filter(|_| ended.is_none())
-                && (now >= next_cpu_check || now >= next_stats)
-            {
-                {
-                    let usage = cgroup.current().map_err(err)?;
-                    let cpu_ms = usage.cpu_ns / 1_000_000;
-                    if cpu_ms >= self.limits.cpu_time_ms {
-                        kill(&mut facts, KillReason::CpuTime, &mut ended);
-                    }
-                    let remaining =
-                        Duration::from_millis(self.limits.cpu_time_ms.saturating_sub(cpu_ms));
-                    next_cpu_check = now + (remaining / 4).clamp(CPU_CHECK_MIN, STATS_EVERY);
-                    if now >= next_stats {
-                        next_stats = now + STATS_EVERY;
-                        (self.on_event)(Event::Stats {
-                            elapsed: now - self.started,
-                            cpu_ms,
-                            memory_kib: usage.memory_bytes / 1024,
-                        });
-                    }
-                }
-            }
-            if let Some(at) = ended
-                && now.duration_since(at) > DRAIN_TIMEOUT
-            {
-                return Err(err(std::io::Error::other(
-                    "the sandbox did not end after SIGKILL",
-                )));
-            }
-
-            let deadline = match ended {
-                Some(at) => at + DRAIN_TIMEOUT,
-                None => wall_deadline.min(next_stats).min(if self.cgroup.is_some() {
-                    next_cpu_check
-                } else {
-                    wall_deadline
-                }),
-            };
-            let timeout_ms = deadline
-                .saturating_duration_since(Instant::now())
-                .as_millis()
-                .min(60_000) as i32
-                + 1;
-
-            let mut polls: Vec<libc::pollfd> = Vec::with_capacity(5);
-            let mut push = |fd: libc::c_int, events: libc::c_short| {
-                polls.push(libc::pollfd {
-                    fd,
-                    events,
-                    revents: 0,
-                })
-            };
-            push(
-                if init_alive {
-                    child.pidfd.as_raw_fd()
+    /// Waits for the next fd event or deadline; returns each poll entry's `revents`.
+    fn poll(&self) -> Result<[libc::c_short; 5], SandboxError> {
+        let deadline = match self.ended {
+            Some(at) => at + DRAIN_TIMEOUT,
+            None if self.sup.cgroup.is_some() => self
+                .wall_deadline
+                .min(self.next_stats)
+                .min(self.next_cpu_check),
+            None => self.wall_deadline,
+        };
+        let timeout_ms = deadline
+            .saturating_duration_since(Instant::now())
+            .as_millis()
+            .min(60_000) as i32
+            + 1;
+        let raw = |fd: Option<&OwnedFd>| fd.map_or(-1, AsRawFd::as_raw_fd);
+        let entry = |fd, events| libc::pollfd {
+            fd,
+            events,
+            revents: 0,
+        };
+        let mut polls = [
+            entry(
+                if self.init_alive {
+                    self.child.pidfd.as_raw_fd()
                 } else {
                     -1
                 },
                 libc::POLLIN,
-            );
-            push(
-                report_fd.as_ref().map_or(-1, |fd| fd.as_raw_fd()),
-                libc::POLLIN,
-            );
-            for stream in &streams {
-                push(
-                    stream.fd.as_ref().map_or(-1, |fd| fd.as_raw_fd()),
-                    libc::POLLIN,
-                );
+            ),
+            entry(raw(self.report.as_ref()), libc::POLLIN),
+            entry(raw(self.streams[0].fd.as_ref()), libc::POLLIN),
+            entry(raw(self.streams[1].fd.as_ref()), libc::POLLIN),
+            entry(raw(self.stdin.as_ref().map(|(fd, _)| fd)), libc::POLLOUT),
+        ];
+        // SAFETY: `polls` is a valid array of pollfd for the duration of the call.
+        let ready =
+            unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, timeout_ms) };
+        if ready == -1 {
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(io_err(e));
             }
-            push(
-                stdin.as_ref().map_or(-1, |(fd, _)| fd.as_raw_fd()),
-                libc::POLLOUT,
-            );
-            // SAFETY: `polls` is a valid array of pollfd for the duration of the call.
-            let ready =
-                unsafe { libc::poll(polls.as_mut_ptr(), polls.len() as libc::nfds_t, timeout_ms) };
-            if ready == -1 {
-                let e = std::io::Error::last_os_error();
-                if e.kind() == std::io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(err(e));
-            }
-            let ready = |i: usize| polls[i].revents != 0;
+            return Ok([0; 5]);
+        }
+        Ok(polls.map(|p| p.revents))
+    }
 
-            for (index, stream) in streams.iter_mut().enumerate() {
-                if !ready(2 + index) {
-                    continue;
-                }
-                let Some(fd) = stream.fd.as_ref() else {
-                    continue;
-                };
-                match sys::read(fd.as_raw_fd(), &mut buf) {
-                    Ok(0) => stream.fd = None,
-                    Ok(n) => {
-                        let room = output_limit.saturating_sub(output_used) as usize;
-                        let keep = n.min(room);
-                        if keep > 0 {
-                            output_used += keep as u64;
-                            stream.data.extend_from_slice(&buf[..keep]);
-                            let which = if index == 0 {
-                                Stream::Stdout
-                            } else {
-                                Stream::Stderr
-                            };
-                            (self.on_event)(Event::Output {
-                                stream: which,
-                                elapsed: self.started.elapsed(),
-                                data: &buf[..keep],
-                            });
-                        }
-                        if keep < n {
-                            stream.truncated = true;
-                            kill(&mut facts, KillReason::Output, &mut ended);
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                    Err(e) => return Err(err(e)),
+    /// Reads one chunk of a stream, keeps what fits under the output limit, relays it.
+    fn read_stream(&mut self, index: usize) -> Result<(), SandboxError> {
+        let Some(fd) = self.streams[index].fd.as_ref() else {
+            return Ok(());
+        };
+        let n = match sys::read(fd.as_raw_fd(), &mut self.buf) {
+            Ok(0) => {
+                self.streams[index].fd = None;
+                return Ok(());
+            }
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
+            Err(e) => return Err(io_err(e)),
+        };
+        let room = self
+            .sup
+            .limits
+            .output_bytes()
+            .saturating_sub(self.output_used) as usize;
+        let keep = n.min(room);
+        if keep > 0 {
+            self.output_used += keep as u64;
+            self.streams[index]
+                .data
+                .extend_from_slice(&self.buf[..keep]);
+            let stream = if index == 0 {
+                Stream::Stdout
+            } else {
+                Stream::Stderr
+            };
+            let elapsed = self.sup.started.elapsed();
+            (self.sup.on_event)(Event::Output {
+                stream,
+                elapsed,
+                data: &self.buf[..keep],
+            });
+        }
+        if keep < n {
+            self.streams[index].truncated = true;
+            self.kill(KillReason::Output);
+        }
+        Ok(())
+    }
+
+    fn feed_stdin(&mut self) {
+        let Some((fd, pending)) = self.stdin.as_mut() else {
+            return;
+        };
+        match sys::write(fd.as_raw_fd(), pending) {
+            Ok(n) => {
+                pending.drain(..n);
+                if pending.is_empty() {
+                    self.stdin = None;
                 }
             }
-            if ready(4)
-                && let Some((fd, pending)) = stdin.as_mut()
-            {
-                match sys::write(fd.as_raw_fd(), pending) {
-                    Ok(n) => {
-                        pending.drain(..n);
-                        if pending.is_empty() {
-                            stdin = None;
-                        }
-                    }
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                    // The program closed its stdin or exited: what it did not read is dropped.
-                    Err(_) => stdin = None,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            // The program closed its stdin or exited: what it did not read is dropped.
+            Err(_) => self.stdin = None,
+        }
+    }
+
+    fn read_report(&mut self) -> Result<(), SandboxError> {
+        let Some(fd) = self.report.as_ref() else {
+            return Ok(());
+        };
+        let mut bytes = [0u8; Report::SIZE];
+        match sys::read(fd.as_raw_fd(), &mut bytes) {
+            Ok(Report::SIZE) => {
+                on_report(Report::from_bytes(&bytes), &mut self.facts);
+                if self.facts.wait_status.is_some() {
+                    self.ended.get_or_insert_with(Instant::now);
                 }
             }
-            if ready(1)
-                && let Some(fd) = report_fd.as_ref()
-            {
-                let mut bytes = [0u8; Report::SIZE];
-                match sys::read(fd.as_raw_fd(), &mut bytes) {
-                    Ok(Report::SIZE) => {
-                        self.on_report(Report::from_bytes(&bytes), &mut facts, &mut ended)
-                    }
-                    Ok(_) => report_fd = None,
-                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-                    Err(e) => return Err(err(e)),
+            Ok(_) => self.report = None,
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => return Err(io_err(e)),
+        }
+        Ok(())
+    }
+
+    /// Runs until init is gone and every pipe is at end of file.
+    fn drive(&mut self) -> Result<(), SandboxError> {
+        while self.running() {
+            self.check_limits(Instant::now())?;
+            let revents = self.poll()?;
+            for index in 0..2 {
+                if revents[POLL_STDOUT + index] != 0 {
+                    self.read_stream(index)?;
                 }
             }
-            if ready(0) {
-                init_alive = false;
-                ended.get_or_insert_with(Instant::now);
+            if revents[POLL_STDIN] != 0 {
+                self.feed_stdin();
+            }
+            if revents[POLL_REPORT] != 0 {
+                self.read_report()?;
+            }
+            if revents[POLL_INIT] != 0 {
+                self.init_alive = false;
+                self.ended.get_or_insert_with(Instant::now);
             }
         }
+        Ok(())
+    }
+}
 
-        let init_usage = sys::reap(child.pid).map_err(err)?;
+impl Supervisor<'_> {
+    pub(crate) fn run(mut self, child: Child, pipes: Pipes) -> Result<Outcome, SandboxError> {
+        let mut run = RunLoop::new(&mut self, child, pipes)?;
+        run.drive()?;
+        let RunLoop {
+            child,
+            facts,
+            streams,
+            ended,
+            ..
+        } = run;
+        let init_usage = sys::reap(child.pid).map_err(io_err)?;
         let wall_ms = ended
             .unwrap_or_else(Instant::now)
             .duration_since(self.started)
             .as_millis() as u64;
         let cgroup_usage = match self.cgroup {
-            Some(cgroup) => Some(cgroup.finished().map_err(err)?),
+            Some(cgroup) => Some(cgroup.finished().map_err(io_err)?),
             None => None,
         };
         Ok(self.outcome(facts, streams, wall_ms, cgroup_usage, init_usage))
-    }
-
-    fn on_report(&self, report: Report, facts: &mut Facts, ended: &mut Option<Instant>) {
-        match report.kind {
-            REPORT_SETUP_FAILED => {
-                facts.setup_failure = Some(format!(
-                    "sandbox setup failed while {}: {}",
-                    step_name(report.step),
-                    sys::errno_name(report.value as i32)
-                ));
-            }
-            REPORT_EXEC_FAILED => facts.exec_failed = true,
-            REPORT_EXITED => {
-                facts.wait_status.get_or_insert(report.value as i32);
-                facts.cpu_ms = (report.cpu_us / 1000) as u64;
-                facts.maxrss_kib = report.maxrss_kib as u64;
-                ended.get_or_insert_with(Instant::now);
-            }
-            _ => {}
-        }
     }
 
     fn outcome(
