@@ -8,6 +8,8 @@ require_cargo
 # The sandbox tests run real programs inside the sandbox: python3 (attacks and accounting),
 # gcc (a compile in a lease), procps (pgrep), util-linux (unshare, mount, su).
 apt_install python3 gcc libc6-dev procps util-linux coreutils
+# Every language's toolchain: the engine tests run real programs in each.
+scripts/install-toolchains.sh
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked

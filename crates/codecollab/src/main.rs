@@ -1,6 +1,8 @@
 //! The `codecollab` binary: argument parsing and wiring only.
 
 mod doctor;
+mod languages_cmd;
+mod run_cmd;
 mod sandbox_cmd;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +28,14 @@ struct Cli {
     /// dir on one host its own range.
     #[arg(long, global = true, env = "CODECOLLAB_UID_BASE", default_value_t = sandbox::SandboxConfig::default().uid_base)]
     uid_base: u32,
+    /// Where compiled artifacts are cached between runs.
+    #[arg(
+        long,
+        global = true,
+        env = "CODECOLLAB_CACHE_DIR",
+        default_value = "/var/cache/codecollab/compile"
+    )]
+    cache_dir: PathBuf,
     #[command(subcommand)]
     command: Command,
 }
@@ -34,8 +44,27 @@ struct Cli {
 enum Command {
     /// Run a raw command in the sandbox (debugging, benchmarking).
     Sandbox(sandbox_cmd::SandboxArgs),
+    /// Run source files in the sandbox: compile (cached) and run, like the UI does.
+    Run(run_cmd::RunArgs),
+    /// The language catalogue with the toolchain version found on this host.
+    Languages {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Show what this host supports and what is degraded.
     Doctor,
+}
+
+fn engine(config: sandbox::SandboxConfig, cache_dir: PathBuf) -> anyhow::Result<engine::Engine> {
+    use anyhow::Context;
+    let sandbox = sandbox::Sandbox::new(config).context("cannot start the sandbox")?;
+    let catalogue = languages::Catalogue::builtin()?;
+    let config = engine::EngineConfig {
+        cache_dir,
+        ..Default::default()
+    };
+    engine::Engine::new(sandbox, catalogue, config).context("cannot start the engine")
 }
 
 fn main() -> ExitCode {
@@ -48,6 +77,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sandbox(args) => sandbox_cmd::run(args, config),
         Command::Doctor => Ok(doctor::run(&config)),
+        Command::Run(args) => {
+            engine(config, cli.cache_dir).and_then(|engine| run_cmd::run(args, &engine))
+        }
+        Command::Languages { json } => {
+            engine(config, cli.cache_dir).and_then(|engine| languages_cmd::run(&engine, json))
+        }
     };
     match result {
         Ok(code) => code,

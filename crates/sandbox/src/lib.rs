@@ -32,7 +32,7 @@ pub use config::SandboxConfig;
 pub use error::SandboxError;
 pub use host::{Check, CheckStatus, inspect_host};
 pub use model::{Limits, Outcome, Stream, Verdict};
-pub use workdir::{WorkDir, validate_relative};
+pub use workdir::{FileEntry, WorkDir, validate_relative};
 
 use cgroup::Hierarchy;
 use plan::ChildFds;

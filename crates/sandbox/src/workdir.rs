@@ -12,6 +12,19 @@ use std::io::{Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Component, Path, PathBuf};
 
+/// A file read out of (or to be written into) a work dir.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileEntry {
+    pub path: String,
+    pub content: Vec<u8>,
+    pub executable: bool,
+}
+
+struct Budget {
+    files: usize,
+    bytes: u64,
+}
+
 #[derive(Debug)]
 pub struct WorkDir {
     path: PathBuf,
@@ -221,6 +234,97 @@ impl WorkDir {
             .read_to_end(&mut content)
             .map_err(|e| self.err(e))?;
         Ok(content)
+    }
+
+    /// Every regular file in the work dir, recursively, except `skip`: what a compiler produced.
+    /// Symlinks and special files are ignored, never followed; past `max_bytes` in total, or
+    /// past `max_files`, it fails rather than return a partial set.
+    pub fn collect_files(
+        &self,
+        skip: &[&str],
+        max_files: usize,
+        max_bytes: u64,
+    ) -> Result<Vec<FileEntry>, SandboxError> {
+        let root = open_beneath(
+            self.dir.as_raw_fd(),
+            Path::new("."),
+            libc::O_RDONLY | libc::O_DIRECTORY,
+            0,
+        )
+        .map_err(|e| self.err(e))?;
+        let mut found = Vec::new();
+        let mut budget = Budget {
+            files: max_files,
+            bytes: max_bytes,
+        };
+        self.collect_into(&root, "", skip, &mut budget, &mut found, 0)?;
+        Ok(found)
+    }
+
+    fn collect_into(
+        &self,
+        dir: &OwnedFd,
+        prefix: &str,
+        skip: &[&str],
+        budget: &mut Budget,
+        found: &mut Vec<FileEntry>,
+        depth: usize,
+    ) -> Result<(), SandboxError> {
+        const MAX_DEPTH: usize = 32;
+        let too_much = |what| self.err(std::io::Error::new(std::io::ErrorKind::FileTooLarge, what));
+        if depth > MAX_DEPTH {
+            return Err(too_much("directories nested too deep"));
+        }
+        // Listing through /proc/self/fd reads the directory we hold open, whatever its path.
+        let entries = std::fs::read_dir(format!("/proc/self/fd/{}", dir.as_raw_fd()))
+            .map_err(|e| self.err(e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| self.err(e))?;
+            let Some(name) = entry.file_name().to_str().map(String::from) else {
+                continue;
+            };
+            let path = if prefix.is_empty() {
+                name.clone()
+            } else {
+                format!("{prefix}/{name}")
+            };
+            if skip.contains(&path.as_str()) {
+                continue;
+            }
+            let opened = open_beneath(
+                dir.as_raw_fd(),
+                Path::new(&name),
+                libc::O_RDONLY | libc::O_NONBLOCK,
+                0,
+            );
+            // A symlink (ELOOP) or anything vanishing under us is simply not an artifact.
+            let Ok(fd) = opened else { continue };
+            let file = File::from(fd);
+            let meta = file.metadata().map_err(|e| self.err(e))?;
+            if meta.is_dir() {
+                self.collect_into(&OwnedFd::from(file), &path, skip, budget, found, depth + 1)?;
+            } else if meta.is_file() {
+                budget.files = budget
+                    .files
+                    .checked_sub(1)
+                    .ok_or_else(|| too_much("too many files"))?;
+                budget.bytes = budget
+                    .bytes
+                    .checked_sub(meta.len())
+                    .ok_or_else(|| too_much("files too large"))?;
+                let mut content = Vec::with_capacity(meta.len() as usize);
+                file.take(meta.len())
+                    .read_to_end(&mut content)
+                    .map_err(|e| self.err(e))?;
+                use std::os::unix::fs::PermissionsExt;
+                found.push(FileEntry {
+                    path,
+                    content,
+                    executable: meta.permissions().mode() & 0o111 != 0,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Copies a trusted host directory's regular files and directories in (symlinks skipped).

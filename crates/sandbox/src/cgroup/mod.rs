@@ -81,6 +81,41 @@ impl Hierarchy {
     }
 
     pub(crate) fn slot(&self, slot: u32) -> io::Result<SlotCgroup> {
+        // Another process dropping its last slot removes the (then empty) base dir; recreate
+        // it and retry. Once our slot dir is inside, the base cannot be removed under us.
+        let mut attempts = 0;
+        loop {
+            match self.try_slot(slot) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound && attempts < 3 => {
+                    attempts += 1;
+                    self.ensure_base()?;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    fn ensure_base(&self) -> io::Result<()> {
+        match self {
+            Hierarchy::V2 { base } => {
+                let own = base.parent().unwrap_or(base);
+                let name = base
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or(BASE_DEFAULT);
+                v2::prepare_base(own, name).map(drop)
+            }
+            Hierarchy::V1 {
+                memory,
+                pids,
+                cpuacct,
+            } => [memory, pids, cpuacct]
+                .into_iter()
+                .try_for_each(|d| mkdir_existing_ok(d)),
+        }
+    }
+
+    fn try_slot(&self, slot: u32) -> io::Result<SlotCgroup> {
         let name = format!("slot-{slot}");
         Ok(match self {
             Hierarchy::V2 { base } => SlotCgroup::V2(v2::Slot::create(base.join(name))?),
@@ -97,11 +132,13 @@ impl Hierarchy {
     }
 }
 
+const BASE_DEFAULT: &str = "codecollab";
+
 /// The name of our directory under the process's own cgroup: `codecollab` for the default state
 /// dir, suffixed with a hash of any other, so that two state dirs never share a slot's cgroup.
 pub(crate) fn base_name(state_dir: &Path, default_state_dir: &Path) -> String {
     if state_dir == default_state_dir {
-        return "codecollab".into();
+        return BASE_DEFAULT.into();
     }
     // FNV-1a: stable across runs and builds, unlike the std hasher.
     let hash = state_dir
