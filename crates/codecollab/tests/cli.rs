@@ -260,3 +260,165 @@ fn leftovers_of_a_killed_supervisor_are_cleaned_at_the_next_start() {
         "no host mount of the state dir is left"
     );
 }
+
+/// A scratch directory with the given files, removed on drop.
+struct Sources(PathBuf);
+
+impl Sources {
+    fn new(name: &str, files: &[(&str, &str)]) -> Self {
+        let dir =
+            std::env::temp_dir().join(format!("codecollab-cli-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        for (file, content) in files {
+            std::fs::write(dir.join(file), content).expect("write");
+        }
+        Sources(dir)
+    }
+
+    fn path(&self, file: &str) -> String {
+        self.0.join(file).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Sources {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[test]
+fn run_kotlin_works_for_a_newcomer() {
+    let sources = Sources::new(
+        "kotlin",
+        &[(
+            "hello.kt",
+            "fun main() {\n    println(\"Hello from Kotlin ✓\")\n}\n",
+        )],
+    );
+    let output = shared(&["run", &sources.path("hello.kt")]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "Hello from Kotlin ✓\n",
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn run_json_names_the_toolchain_and_the_compile_stage() {
+    let sources = Sources::new(
+        "json-run",
+        &[
+            (
+                "main.c",
+                "#include <stdio.h>\nint main(void) { int a, b; scanf(\"%d %d\", &a, &b); printf(\"%d\\n\", a + b); return 0; }\n",
+            ),
+            ("in.txt", "20 22\n"),
+        ],
+    );
+    let output = shared(&[
+        "run",
+        "--json",
+        "--stdin",
+        &sources.path("in.txt"),
+        &sources.path("main.c"),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    let value = json(&output);
+    assert_eq!(value["language"]["id"], "c");
+    assert_eq!(value["language"]["name"], "C");
+    assert!(
+        value["language"]["version"]
+            .as_str()
+            .is_some_and(|v| v.starts_with(char::is_numeric)),
+        "{value}"
+    );
+    assert_eq!(value["verdict"], "ok");
+    assert_eq!(value["stdout"], "42\n");
+    assert_eq!(value["compile"]["verdict"], "ok");
+    assert!(value["compile"]["cached"].is_boolean());
+}
+
+#[test]
+fn run_prints_a_compile_error_like_the_compiler_and_fails() {
+    let sources = Sources::new(
+        "compile-error",
+        &[("main.c", "int main(void) {\n    return x;\n}\n")],
+    );
+    let output = shared(&["run", &sources.path("main.c")]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("main.c:2:"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn run_exits_with_the_programs_exit_code_and_passes_arguments() {
+    let sources = Sources::new(
+        "exit",
+        &[(
+            "main.py",
+            "import sys\nprint(' '.join(sys.argv[1:]))\nsys.exit(4)\n",
+        )],
+    );
+    let output = shared(&["run", &sources.path("main.py"), "--", "one", "two"]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "one two\n");
+    assert_eq!(output.status.code(), Some(4));
+}
+
+#[test]
+fn run_refuses_an_unknown_language_or_extension_clearly() {
+    let sources = Sources::new("unknown", &[("notes.txt", "hello")]);
+    let output = shared(&["run", &sources.path("notes.txt")]);
+    assert_ne!(output.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no language uses the extension"));
+    let output = shared(&["run", "--language", "cobol", &sources.path("notes.txt")]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown language \"cobol\"; valid ids: bash, javascript"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn languages_lists_every_language_with_its_toolchain() {
+    let output = shared(&["languages", "--json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let value = json(&output);
+    let list = value.as_array().expect("array");
+    let get = |id: &str| {
+        list.iter()
+            .find(|l| l["id"] == id)
+            .unwrap_or_else(|| panic!("{id} missing"))
+    };
+    for id in [
+        "javascript",
+        "typescript",
+        "python",
+        "elixir",
+        "go",
+        "java",
+        "csharp",
+        "ruby",
+        "rust",
+        "kotlin",
+        "scala",
+        "c",
+        "cpp",
+        "bash",
+    ] {
+        assert_eq!(get(id)["available"], true, "{}", get(id));
+        assert!(get(id)["version"].is_string());
+    }
+    let swift = get("swift");
+    if swift["available"] == false {
+        assert!(
+            swift["reason"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("toolchain not found"),
+            "{swift}"
+        );
+    }
+}
