@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# Builds CodeCollab and starts it. Until `codecollab serve` exists, it checks this host with
-# `codecollab doctor` and runs a first sandboxed program.
+# Installs the language toolchains, builds CodeCollab, installs `codecollab` to /usr/local/bin
+# and starts it. Until `codecollab serve` exists, it checks this host with `codecollab doctor`,
+# lists the languages and runs a first program.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 require_root
 require_cargo
+scripts/install-toolchains.sh
 cargo build --release --locked -p codecollab
-./target/release/codecollab doctor
-./target/release/codecollab sandbox -- /bin/sh -c 'echo "hello from the sandbox: uid $(id -u), host $(hostname)"'
+install -m 0755 target/release/codecollab /usr/local/bin/codecollab
+codecollab doctor
+codecollab languages
+hello="$(mktemp -d)/hello.py"
+echo 'print("hello from the sandbox")' > "$hello"
+codecollab run "$hello"
+echo
+echo "codecollab is installed: try 'codecollab run FILE' (hello.kt, main.go, ...) or 'codecollab --help'"

@@ -186,7 +186,7 @@ fn v1_attach_latency() -> Option<Check> {
         check(
             "cgroup v1 attach",
             CheckStatus::Degraded,
-            "each cold attach waits for an RCU grace period (4-22 ms measured): runs start slower",
+            "each cold attach waits for an RCU grace period (4-22 ms measured) and threaded runtimes pay more after it (Node +10-15 ms)",
             Some("echo 1 > /sys/kernel/rcu_expedited (host-wide), or run on cgroup v2"),
         )
     })
