@@ -1,17 +1,10 @@
 //! The engine's own behaviour: the compile cache, request validation, events.
 
-use engine::{Engine, EngineConfig, EngineError, EngineEvent, RunRequest, SourceFile, Stage};
-use model::Verdict;
+mod common;
 
-fn engine() -> Engine {
-    let sandbox = sandbox::Sandbox::new(sandbox::SandboxConfig::default()).expect("sandbox");
-    let catalogue = languages::Catalogue::builtin().expect("catalogue");
-    let config = EngineConfig {
-        cache_dir: std::env::temp_dir().join("codecollab-test-compile-cache"),
-        cache_max_bytes: 1 << 30,
-    };
-    Engine::new(sandbox, catalogue, config).expect("engine")
-}
+use common::engine;
+use engine::{EngineError, EngineEvent, RunRequest, SourceFile, Stage};
+use model::Verdict;
 
 fn request(language: &str, files: &[(&str, &str)]) -> RunRequest {
     RunRequest {

@@ -2,20 +2,11 @@
 //! UTF-8 output, stdin, several files, compile errors with the compiler's line, runtime errors
 //! and infinite loops. Each program is written the way a user of that language would.
 
-use engine::{
-    Engine, EngineConfig, EngineError, RunInput, RunRequest, RunResult, SourceFile, Stage,
-};
-use model::Verdict;
+mod common;
 
-fn engine() -> Engine {
-    let sandbox = sandbox::Sandbox::new(sandbox::SandboxConfig::default()).expect("sandbox");
-    let catalogue = languages::Catalogue::builtin().expect("catalogue");
-    let config = EngineConfig {
-        cache_dir: std::env::temp_dir().join("codecollab-test-compile-cache"),
-        cache_max_bytes: 1 << 30,
-    };
-    Engine::new(sandbox, catalogue, config).expect("engine")
-}
+use common::engine;
+use engine::{EngineError, RunInput, RunRequest, RunResult, SourceFile, Stage};
+use model::Verdict;
 
 fn files(files: &[(&str, &str)]) -> Vec<SourceFile> {
     files
