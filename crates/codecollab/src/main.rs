@@ -4,6 +4,7 @@ mod doctor;
 mod languages_cmd;
 mod run_cmd;
 mod sandbox_cmd;
+mod serve_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -44,6 +45,8 @@ struct Cli {
 enum Command {
     /// Run a raw command in the sandbox (debugging, benchmarking).
     Sandbox(sandbox_cmd::SandboxArgs),
+    /// Serve the API and run the workers (embedded SQLite by default).
+    Serve(serve_cmd::ServeArgs),
     /// Run source files in the sandbox: compile (cached) and run, like the UI does.
     Run(run_cmd::RunArgs),
     /// The language catalogue with the toolchain version found on this host.
@@ -77,6 +80,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sandbox(args) => sandbox_cmd::run(args, config),
         Command::Doctor => Ok(doctor::run(&config)),
+        Command::Serve(args) => {
+            engine(config, cli.cache_dir).and_then(|engine| serve_cmd::run(args, engine))
+        }
         Command::Run(args) => {
             engine(config, cli.cache_dir).and_then(|engine| run_cmd::run(args, &engine))
         }

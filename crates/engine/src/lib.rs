@@ -185,6 +185,29 @@ impl Engine {
         clamp(limits, &self.sandbox.config().max_limits)
     }
 
+    /// Checks a request without running it: the language exists, the files and limits are
+    /// acceptable. What `execute` would refuse, this refuses with the same error.
+    pub fn check(&self, request: &RunRequest) -> Result<(), EngineError> {
+        let language = self.catalogue.get(&request.language)?;
+        request::validate(request, &language.main_file)?;
+        let max = &self.sandbox.config().max_limits;
+        for limits in [request.compile_limits.as_ref(), request.run_limits.as_ref()]
+            .into_iter()
+            .flatten()
+        {
+            limits
+                .validate(max)
+                .map_err(|e| EngineError::InvalidRequest {
+                    reason: e.to_string(),
+                })?;
+        }
+        Ok(())
+    }
+
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.sandbox
+    }
+
     /// Runs one request to its verdict.
     pub fn execute(
         &self,

@@ -1,0 +1,89 @@
+//! `codecollab serve`: everything in one process — API, workers — on SQLite under a data dir
+//! (or PostgreSQL with `--database-url`).
+
+use anyhow::Context;
+use clap::Args;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "CODECOLLAB_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// Where the embedded SQLite database lives.
+    #[arg(long, env = "CODECOLLAB_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+    /// A PostgreSQL URL (cluster mode) instead of the embedded SQLite.
+    #[arg(long, env = "CODECOLLAB_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Runs executing at once (default: the number of cores).
+    #[arg(long, env = "CODECOLLAB_WORKERS")]
+    workers: Option<usize>,
+    /// Queued runs past which submissions are refused with 429.
+    #[arg(long, env = "CODECOLLAB_MAX_QUEUE", default_value_t = 1000)]
+    max_queue: i64,
+    /// Seconds a running job's claim lasts without renewal (a dead worker's jobs come back after it).
+    #[arg(long, env = "CODECOLLAB_LEASE_SECS", default_value_t = 30)]
+    lease_secs: u64,
+}
+
+pub fn run(args: ServeArgs, engine: engine::Engine) -> anyhow::Result<ExitCode> {
+    let url = match &args.database_url {
+        Some(url) => url.clone(),
+        None => {
+            std::fs::create_dir_all(&args.data_dir)
+                .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+            let path = args
+                .data_dir
+                .canonicalize()
+                .context("data dir")?
+                .join("codecollab.sqlite");
+            format!("sqlite://{}", path.display())
+        }
+    };
+    let workers = args
+        .workers
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+    if workers == 0 || args.lease_secs == 0 || args.max_queue <= 0 {
+        anyhow::bail!("--workers, --lease-secs and --max-queue must be positive");
+    }
+    let config = server::ServerConfig {
+        workers,
+        max_queue: args.max_queue,
+        lease: std::time::Duration::from_secs(args.lease_secs),
+        ..Default::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+    runtime.block_on(async move {
+        let store = store::Store::connect(&url)
+            .await
+            .with_context(|| format!("cannot open the database {url}"))?;
+        let listener = tokio::net::TcpListener::bind(&args.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.bind))?;
+        let address = listener.local_addr()?;
+        println!(
+            "codecollab serving on http://{address} ({workers} workers, {:?} store)",
+            store.backend()
+        );
+        let state = server::AppState::new(engine, store, config);
+        server::serve(listener, state, shutdown_signal())
+            .await
+            .context("server")?;
+        println!("codecollab stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match term.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+    }
+}

@@ -1,0 +1,20 @@
+//! The routes of the native API.
+
+mod languages;
+mod runs;
+
+use crate::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub use runs::RunBody;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/runs", post(runs::create))
+        .route("/api/v1/runs/{id}", get(runs::show))
+        .route("/api/v1/runs/{id}/cancel", post(runs::cancel))
+        .route("/api/v1/languages", get(languages::list))
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(runs::ready))
+}

@@ -1,0 +1,270 @@
+//! `/api/v1/runs`: submit, read, wait for and cancel runs.
+
+use crate::error::ApiError;
+use crate::{AppState, now_ms};
+use axum::Json;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use engine::{RunInput, RunRequest, SourceFile, Stage};
+use model::Limits;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use store::{Job, JobStatus, NewJob};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileBody {
+    pub name: String,
+    pub content: String,
+}
+
+/// Limits a request may set; what it leaves out takes the language's defaults.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsBody {
+    pub cpu_time_ms: Option<u64>,
+    pub wall_time_ms: Option<u64>,
+    pub memory_kib: Option<u64>,
+    pub processes: Option<u32>,
+    pub output_kib: Option<u64>,
+    pub tmpfs_kib: Option<u64>,
+    pub workdir_kib: Option<u64>,
+}
+
+impl LimitsBody {
+    fn apply(&self, mut limits: Limits) -> Limits {
+        if let Some(cpu) = self.cpu_time_ms {
+            limits.cpu_time_ms = cpu;
+            if self.wall_time_ms.is_none() {
+                limits.wall_time_ms = limits.wall_time_ms.max(cpu.saturating_mul(2));
+            }
+        }
+        limits.wall_time_ms = self.wall_time_ms.unwrap_or(limits.wall_time_ms);
+        limits.memory_kib = self.memory_kib.unwrap_or(limits.memory_kib);
+        limits.processes = self.processes.unwrap_or(limits.processes);
+        limits.output_kib = self.output_kib.unwrap_or(limits.output_kib);
+        limits.tmpfs_kib = self.tmpfs_kib.unwrap_or(limits.tmpfs_kib);
+        limits.workdir_kib = self.workdir_kib.unwrap_or(limits.workdir_kib);
+        limits
+    }
+}
+
+/// The body of `POST /api/v1/runs`, also what the queue stores.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunBody {
+    pub language: String,
+    #[serde(default)]
+    pub files: Vec<FileBody>,
+    /// A single file, for convenience: stored under the language's main file name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+    #[serde(default)]
+    pub stdin: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub limits: LimitsBody,
+    #[serde(default)]
+    pub compile_limits: LimitsBody,
+    /// `interactive` (the default, from the UI) runs before `batch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<String>,
+}
+
+impl RunBody {
+    /// The engine request this body asks for.
+    pub fn to_request(&self, engine: &engine::Engine) -> Result<RunRequest, ApiError> {
+        let language = engine
+            .catalogue()
+            .get(&self.language)
+            .map_err(engine::EngineError::from)?;
+        let mut files: Vec<SourceFile> = self
+            .files
+            .iter()
+            .map(|f| SourceFile {
+                name: f.name.clone(),
+                content: f.content.clone(),
+            })
+            .collect();
+        if let Some(source) = &self.source {
+            if !files.is_empty() {
+                return Err(ApiError::bad_request(
+                    "invalid_request",
+                    "give either `source` or `files`, not both",
+                ));
+            }
+            files.push(SourceFile {
+                name: language.main_file.clone(),
+                content: source.clone(),
+            });
+        }
+        let run_limits = self
+            .limits
+            .apply(engine.default_limits(language, Stage::Run));
+        let compile_limits = self
+            .compile_limits
+            .apply(engine.default_limits(language, Stage::Compile));
+        Ok(RunRequest {
+            language: language.id.clone(),
+            files,
+            entry: self.entry.clone(),
+            stdin: RunInput::Bytes(self.stdin.clone().into_bytes()),
+            args: self.args.clone(),
+            compile_limits: Some(compile_limits),
+            run_limits: Some(run_limits),
+        })
+    }
+
+    fn priority(&self) -> Result<i32, ApiError> {
+        match self.priority.as_deref() {
+            None | Some("interactive") => Ok(10),
+            Some("batch") => Ok(0),
+            Some(other) => Err(ApiError::bad_request(
+                "invalid_request",
+                format!("priority must be interactive or batch, not {other:?}"),
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateQuery {
+    #[serde(default)]
+    wait: bool,
+}
+
+/// A run as the API shows it: the result's fields, plus id, status and timestamps (ms).
+pub fn view(job: &Job) -> Value {
+    let mut value = job
+        .result
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or_else(|| json!({}));
+    if let Value::Object(map) = &mut value {
+        map.insert("id".into(), json!(job.id));
+        map.insert("status".into(), json!(job.status.as_str()));
+        map.insert("created_at".into(), json!(job.created_at_ms));
+        map.insert("started_at".into(), json!(job.started_at_ms));
+        map.insert("finished_at".into(), json!(job.finished_at_ms));
+    }
+    value
+}
+
+fn new_id() -> String {
+    let mut bytes = [0u8; 16];
+    if let Ok(mut random) = std::fs::File::open("/dev/urandom") {
+        let _ = std::io::Read::read_exact(&mut random, &mut bytes);
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn client_of(headers: &HeaderMap, peer: SocketAddr) -> String {
+    headers
+        .get("x-client-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .map(String::from)
+        .unwrap_or_else(|| peer.ip().to_string())
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<CreateQuery>,
+    body: Result<Json<RunBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let Json(body) = body?;
+    let request = body.to_request(&state.engine)?;
+    state.engine.check(&request)?;
+    let priority = body.priority()?;
+    if state.store.queue_depth().await? >= state.config.max_queue {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "queue_full",
+            "the run queue is full; retry later",
+        );
+        error.retry_after = Some(1);
+        return Err(error);
+    }
+    let id = new_id();
+    let mut finished = state.finished.subscribe();
+    let stored = serde_json::to_string(&body).map_err(ApiError::internal)?;
+    let job = NewJob {
+        id: id.clone(),
+        client: client_of(&headers, peer),
+        priority,
+        request: stored,
+        created_at_ms: now_ms(),
+    };
+    state.store.enqueue(&job).await?;
+    state.new_job.notify_one();
+    if !query.wait {
+        return Ok((
+            StatusCode::CREATED,
+            Json(json!({"id": id, "status": "queued"})),
+        ));
+    }
+    loop {
+        if let Some(job) = state.store.get(&id).await?
+            && job.status.is_final()
+        {
+            return Ok((StatusCode::CREATED, Json(view(&job))));
+        }
+        // Finished runs are announced in this process; a worker on another host is seen by
+        // polling.
+        let _ = tokio::time::timeout(std::time::Duration::from_millis(250), async {
+            while let Ok(done) = finished.recv().await {
+                if done == id {
+                    break;
+                }
+            }
+        })
+        .await;
+    }
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let job = state
+        .store
+        .get(&id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("run with this id"))?;
+    Ok(Json(view(&job)))
+}
+
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let result = json!({"verdict": null, "message": "cancelled before it ran"}).to_string();
+    match state.store.cancel_queued(&id, &result, now_ms()).await? {
+        None => Err(ApiError::not_found("run with this id")),
+        Some(JobStatus::Running) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_running",
+            "the run has started; stopping a running run is not supported yet",
+        )),
+        Some(_) => {
+            let job = state
+                .store
+                .get(&id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("run with this id"))?;
+            let _ = state.finished.send(id);
+            Ok(Json(view(&job)))
+        }
+    }
+}
+
+pub async fn ready(State(state): State<AppState>) -> Result<&'static str, ApiError> {
+    state.store.queue_depth().await?;
+    Ok("ready")
+}

@@ -1,0 +1,98 @@
+//! `codecollab serve`: the execution service. REST API over the engine, a persistent job queue
+//! in the store, an in-process worker pool.
+
+pub mod api;
+mod error;
+mod workers;
+
+pub use error::ApiError;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use engine::Engine;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use store::Store;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, broadcast, watch};
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Runs executing at once in this process.
+    pub workers: usize,
+    /// Queued runs past which submissions get 429.
+    pub max_queue: i64,
+    /// Largest request body accepted (413 past it).
+    pub max_body_bytes: usize,
+    /// How long a claimed run stays ours without renewal (renewed every third of it): a dead
+    /// worker's runs are retried after at most this long.
+    pub lease: std::time::Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            workers: 2,
+            max_queue: 1000,
+            max_body_bytes: 8 << 20,
+            lease: std::time::Duration::from_secs(30),
+        }
+    }
+}
+
+/// What every handler and worker shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub engine: Arc<Engine>,
+    pub store: Store,
+    pub config: Arc<ServerConfig>,
+    /// Ids of runs that just finished in this process (wakes `?wait=true` requests).
+    pub finished: broadcast::Sender<String>,
+    /// Wakes an idle worker when a run is enqueued here.
+    pub new_job: Arc<Notify>,
+}
+
+impl AppState {
+    pub fn new(engine: Engine, store: Store, config: ServerConfig) -> Self {
+        AppState {
+            engine: Arc::new(engine),
+            store,
+            config: Arc::new(config),
+            finished: broadcast::channel(1024).0,
+            new_job: Arc::new(Notify::new()),
+        }
+    }
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.max_body_bytes;
+    api::routes()
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves: stops accepting, lets running jobs finish, then returns.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (stop, stopped) = watch::channel(false);
+    let workers = workers::spawn(state.clone(), state.config.workers, stopped);
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    let _ = stop.send(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
+    Ok(())
+}

@@ -1,0 +1,337 @@
+//! Persistence and the job queue. One interface over SQLite (the embedded default) and
+//! PostgreSQL (cluster mode); the URL's scheme picks the backend once, at start-up. All SQL of
+//! the product lives in this crate.
+//!
+//! The queue is at-least-once: a worker claims a job with a lease; a job whose lease expired
+//! (its worker died) is queued again, or failed once it has used its attempts. Workers on other
+//! hosts coordinate only through the database (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite
+//! has one writer, so a single `UPDATE … RETURNING` is atomic).
+
+mod schema;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL {url:?}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl { url: String },
+    #[error("database error while {action}: {source}")]
+    Database {
+        action: &'static str,
+        source: sqlx::Error,
+    },
+    #[error("invalid value {value:?} in column {column}")]
+    Corrupt { column: &'static str, value: String },
+}
+
+fn db(action: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |source| StoreError::Database { action, source }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Finished,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Finished => "finished",
+            JobStatus::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(text: &str) -> Result<Self, StoreError> {
+        Ok(match text {
+            "queued" => JobStatus::Queued,
+            "running" => JobStatus::Running,
+            "finished" => JobStatus::Finished,
+            "cancelled" => JobStatus::Cancelled,
+            other => {
+                return Err(StoreError::Corrupt {
+                    column: "status",
+                    value: other.to_string(),
+                });
+            }
+        })
+    }
+
+    pub fn is_final(self) -> bool {
+        matches!(self, JobStatus::Finished | JobStatus::Cancelled)
+    }
+}
+
+/// A job to enqueue.
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub id: String,
+    /// Who submitted it (fairness is per client).
+    pub client: String,
+    /// Higher runs first: interactive runs before batch submissions.
+    pub priority: i32,
+    /// The run request, as JSON.
+    pub request: String,
+    pub created_at_ms: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: String,
+    pub client: String,
+    pub priority: i32,
+    pub status: JobStatus,
+    pub request: String,
+    /// The result, as JSON, once finished.
+    pub result: Option<String>,
+    pub attempts: i32,
+    pub created_at_ms: i64,
+    pub started_at_ms: Option<i64>,
+    pub finished_at_ms: Option<i64>,
+}
+
+const JOB_COLUMNS: &str =
+    "id, client, priority, status, request, result, attempts, created_at, started_at, finished_at";
+
+fn job_from(row: &AnyRow) -> Result<Job, StoreError> {
+    let get = |e| StoreError::Database {
+        action: "reading a job",
+        source: e,
+    };
+    Ok(Job {
+        id: row.try_get("id").map_err(get)?,
+        client: row.try_get("client").map_err(get)?,
+        priority: row.try_get::<i32, _>("priority").map_err(get)?,
+        status: JobStatus::parse(&row.try_get::<String, _>("status").map_err(get)?)?,
+        request: row.try_get("request").map_err(get)?,
+        result: row.try_get("result").map_err(get)?,
+        attempts: row.try_get::<i32, _>("attempts").map_err(get)?,
+        created_at_ms: row.try_get("created_at").map_err(get)?,
+        started_at_ms: row.try_get("started_at").map_err(get)?,
+        finished_at_ms: row.try_get("finished_at").map_err(get)?,
+    })
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// Connects and brings the schema up to date. `sqlite://PATH` creates the file if needed.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if let Some(path) = url.strip_prefix("sqlite://") {
+            let sep = if path.contains('?') { "&" } else { "?" };
+            (Backend::Sqlite, format!("sqlite://{path}{sep}mode=rwc"))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            return Err(StoreError::UnsupportedUrl {
+                url: url.to_string(),
+            });
+        };
+        // SQLite allows one writer: a single connection avoids "database is locked" retries.
+        let max = if backend == Backend::Sqlite { 1 } else { 8 };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .connect(&url)
+            .await
+            .map_err(db("connecting"))?;
+        let store = Store { pool, backend };
+        schema::migrate(&store.pool, backend).await?;
+        Ok(store)
+    }
+
+    /// Runs one statement of administration (creating a schema for tests, say).
+    pub async fn execute_raw(&self, sql: &str) -> Result<(), StoreError> {
+        sqlx::raw_sql(sql)
+            .execute(&self.pool)
+            .await
+            .map_err(db("running a statement"))?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub async fn enqueue(&self, job: &NewJob) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO jobs (id, client, priority, status, request, attempts, created_at) \
+             VALUES ($1, $2, $3, 'queued', $4, 0, $5)",
+        )
+        .bind(&job.id)
+        .bind(&job.client)
+        .bind(job.priority)
+        .bind(&job.request)
+        .bind(job.created_at_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(db("enqueueing a job"))?;
+        Ok(())
+    }
+
+    /// Claims the next job: highest priority first, then the client with the fewest running
+    /// jobs (so one client's flood does not starve another), then the oldest.
+    pub async fn claim(
+        &self,
+        worker: &str,
+        now_ms: i64,
+        lease_ms: i64,
+    ) -> Result<Option<Job>, StoreError> {
+        let pick = "SELECT q.id FROM jobs q WHERE q.status = 'queued' ORDER BY q.priority DESC, \
+                    (SELECT COUNT(*) FROM jobs r WHERE r.status = 'running' AND r.client = q.client) ASC, \
+                    q.created_at ASC, q.id ASC LIMIT 1";
+        let lock = if self.backend == Backend::Postgres {
+            " FOR UPDATE SKIP LOCKED"
+        } else {
+            ""
+        };
+        let sql = format!(
+            "UPDATE jobs SET status = 'running', worker = $1, lease_until = $2, started_at = $3, \
+             attempts = attempts + 1 WHERE id = ({pick}{lock}) AND status = 'queued' RETURNING {JOB_COLUMNS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(worker)
+            .bind(now_ms + lease_ms)
+            .bind(now_ms)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db("claiming a job"))?;
+        row.as_ref().map(job_from).transpose()
+    }
+
+    /// Keeps a claimed job ours; false when the lease was lost (expired and reclaimed).
+    pub async fn extend_lease(
+        &self,
+        id: &str,
+        worker: &str,
+        until_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND worker = $3 AND status = 'running'",
+        )
+        .bind(until_ms)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .map_err(db("extending a lease"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Records the end of a job this worker still owns; false when it no longer does.
+    pub async fn finish(
+        &self,
+        id: &str,
+        worker: &str,
+        status: JobStatus,
+        result: &str,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = $1, result = $2, finished_at = $3, lease_until = NULL \
+             WHERE id = $4 AND worker = $5 AND status = 'running'",
+        )
+        .bind(status.as_str())
+        .bind(result)
+        .bind(now_ms)
+        .bind(id)
+        .bind(worker)
+        .execute(&self.pool)
+        .await
+        .map_err(db("finishing a job"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Cancels a queued job at once (a running one is stopped by its worker, which then
+    /// finishes it as cancelled). Returns the status after the call, or None for no such job.
+    pub async fn cancel_queued(
+        &self,
+        id: &str,
+        result: &str,
+        now_ms: i64,
+    ) -> Result<Option<JobStatus>, StoreError> {
+        sqlx::query("UPDATE jobs SET status = 'cancelled', result = $1, finished_at = $2 WHERE id = $3 AND status = 'queued'")
+            .bind(result)
+            .bind(now_ms)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db("cancelling a job"))?;
+        Ok(self.get(id).await?.map(|job| job.status))
+    }
+
+    pub async fn get(&self, id: &str) -> Result<Option<Job>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db("reading a job"))?;
+        row.as_ref().map(job_from).transpose()
+    }
+
+    /// Jobs whose worker stopped renewing the lease: queued again while they have attempts
+    /// left, else finished with `failure` as their result. Returns how many were recovered.
+    pub async fn recover_expired(
+        &self,
+        now_ms: i64,
+        max_attempts: i32,
+        failure: &str,
+    ) -> Result<u64, StoreError> {
+        let failed = sqlx::query(
+            "UPDATE jobs SET status = 'finished', result = $1, finished_at = $2, lease_until = NULL \
+             WHERE status = 'running' AND lease_until < $3 AND attempts >= $4",
+        )
+        .bind(failure)
+        .bind(now_ms)
+        .bind(now_ms)
+        .bind(max_attempts)
+        .execute(&self.pool)
+        .await
+        .map_err(db("failing expired jobs"))?;
+        let requeued = sqlx::query(
+            "UPDATE jobs SET status = 'queued', worker = NULL, lease_until = NULL \
+             WHERE status = 'running' AND lease_until < $1",
+        )
+        .bind(now_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(db("requeueing expired jobs"))?;
+        Ok(failed.rows_affected() + requeued.rows_affected())
+    }
+
+    pub async fn queue_depth(&self) -> Result<i64, StoreError> {
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db("counting the queue"))?;
+        row.try_get::<i64, _>("n").map_err(db("counting the queue"))
+    }
+
+    /// Deletes finished jobs older than `before_ms` (the retention setting).
+    pub async fn purge_finished(&self, before_ms: i64) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM jobs WHERE status IN ('finished', 'cancelled') AND finished_at < $1",
+        )
+        .bind(before_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(db("purging old jobs"))?;
+        Ok(done.rows_affected())
+    }
+}

@@ -1,0 +1,78 @@
+//! The schema, per backend; every statement is idempotent so that start-up can always run it.
+
+use crate::{Backend, StoreError};
+use sqlx::AnyPool;
+
+const SQLITE: &[&str] = &[
+    "PRAGMA journal_mode = WAL",
+    "PRAGMA synchronous = NORMAL",
+    "CREATE TABLE IF NOT EXISTS jobs (
+        id TEXT PRIMARY KEY,
+        client TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        request TEXT NOT NULL,
+        result TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        worker TEXT,
+        lease_until BIGINT,
+        created_at BIGINT NOT NULL,
+        started_at BIGINT,
+        finished_at BIGINT
+    )",
+    "CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, priority, created_at)",
+];
+
+const POSTGRES: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS jobs (
+        id TEXT PRIMARY KEY,
+        client TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        request TEXT NOT NULL,
+        result TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        worker TEXT,
+        lease_until BIGINT,
+        created_at BIGINT NOT NULL,
+        started_at BIGINT,
+        finished_at BIGINT
+    )",
+    "CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, priority, created_at)",
+];
+
+/// Serializes schema changes between replicas starting at once: `CREATE … IF NOT EXISTS` is not
+/// safe against itself on PostgreSQL (a unique-violation race in its catalogue).
+const MIGRATION_LOCK: i64 = 0x636f_6465_636f_6c6c; // "codecoll"
+
+pub(crate) async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), StoreError> {
+    let err = |source| StoreError::Database {
+        action: "migrating the schema",
+        source,
+    };
+    let mut connection = pool.acquire().await.map_err(err)?;
+    let statements = match backend {
+        Backend::Sqlite => SQLITE,
+        Backend::Postgres => {
+            sqlx::raw_sql(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .execute(&mut *connection)
+                .await
+                .map_err(err)?;
+            POSTGRES
+        }
+    };
+    let mut result = Ok(());
+    for statement in statements {
+        if let Err(e) = sqlx::raw_sql(statement).execute(&mut *connection).await {
+            result = Err(err(e));
+            break;
+        }
+    }
+    if backend == Backend::Postgres {
+        sqlx::raw_sql(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+            .execute(&mut *connection)
+            .await
+            .map_err(err)?;
+    }
+    result
+}

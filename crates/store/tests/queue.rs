@@ -1,0 +1,343 @@
+//! One story of the job queue, told against every backend: real SQLite files and the real
+//! PostgreSQL server (127.0.0.1:5432, database `test`), each test in its own schema.
+
+use std::collections::HashSet;
+use store::{Backend, JobStatus, NewJob, Store};
+
+static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// A name no other test (in this or another process) uses; short enough for PostgreSQL (63).
+fn unique(name: &str) -> String {
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let short: String = name.chars().take(20).collect();
+    format!("t{}_{n}_{short}", std::process::id())
+}
+
+/// A private database of the given backend, and what removes it afterwards.
+struct Private {
+    store: Store,
+    drop_schema: Option<(Store, String)>,
+    sqlite_file: Option<std::path::PathBuf>,
+}
+
+impl Private {
+    async fn cleanup(self) {
+        if let Some((admin, schema)) = self.drop_schema {
+            admin
+                .execute_raw(&format!("DROP SCHEMA {schema} CASCADE"))
+                .await
+                .expect("drop schema");
+        }
+        if let Some(file) = self.sqlite_file {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+            }
+        }
+    }
+}
+
+async fn open(backend: Backend, name: &str) -> Private {
+    match backend {
+        Backend::Sqlite => {
+            let path = std::env::temp_dir().join(format!("{}.sqlite", unique(name)));
+            let store = Store::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .expect("sqlite");
+            Private {
+                store,
+                drop_schema: None,
+                sqlite_file: Some(path),
+            }
+        }
+        Backend::Postgres => {
+            let base = std::env::var("CODECOLLAB_TEST_POSTGRES")
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+            let schema = unique(name);
+            let admin = Store::connect(&base)
+                .await
+                .expect("PostgreSQL at 127.0.0.1:5432 (set CODECOLLAB_TEST_POSTGRES)");
+            admin
+                .execute_raw(&format!("CREATE SCHEMA {schema}"))
+                .await
+                .expect("schema");
+            let store = Store::connect(&format!("{base}?options=-c%20search_path%3D{schema}"))
+                .await
+                .expect("postgres");
+            Private {
+                store,
+                drop_schema: Some((admin, schema)),
+                sqlite_file: None,
+            }
+        }
+    }
+}
+
+fn job(id: &str, client: &str, priority: i32, at: i64) -> NewJob {
+    NewJob {
+        id: id.into(),
+        client: client.into(),
+        priority,
+        request: format!("{{\"id\":\"{id}\"}}"),
+        created_at_ms: at,
+    }
+}
+
+async fn claims_follow_priority_then_fairness_then_age(store: Store) {
+    for (id, client, priority, at) in [
+        ("a1", "alice", 0, 1),
+        ("a2", "alice", 0, 2),
+        ("b1", "bob", 0, 3),
+        ("c1", "carol", 10, 4),
+    ] {
+        store
+            .enqueue(&job(id, client, priority, at))
+            .await
+            .expect("enqueue");
+    }
+    assert_eq!(store.queue_depth().await.expect("depth"), 4);
+    let mut order = Vec::new();
+    while let Some(claimed) = store.claim("w1", 100, 30_000).await.expect("claim") {
+        assert_eq!(claimed.status, JobStatus::Running);
+        assert_eq!(claimed.attempts, 1);
+        order.push(claimed.id);
+    }
+    // carol's high priority first; then alice's oldest; then bob, who has nothing running,
+    // before alice's second job.
+    assert_eq!(order, ["c1", "a1", "b1", "a2"]);
+}
+
+async fn only_the_owner_finishes_a_job(store: Store) {
+    store.enqueue(&job("j", "c", 0, 1)).await.expect("enqueue");
+    let claimed = store
+        .claim("owner", 10, 30_000)
+        .await
+        .expect("claim")
+        .expect("a job");
+    assert!(
+        !store
+            .finish(&claimed.id, "intruder", JobStatus::Finished, "{}", 20)
+            .await
+            .expect("finish")
+    );
+    assert!(
+        store
+            .finish(
+                &claimed.id,
+                "owner",
+                JobStatus::Finished,
+                "{\"verdict\":\"ok\"}",
+                20
+            )
+            .await
+            .expect("finish")
+    );
+    let done = store.get("j").await.expect("get").expect("exists");
+    assert_eq!(done.status, JobStatus::Finished);
+    assert_eq!(done.result.as_deref(), Some("{\"verdict\":\"ok\"}"));
+    assert_eq!(
+        (done.started_at_ms, done.finished_at_ms),
+        (Some(10), Some(20))
+    );
+    assert!(
+        !store
+            .finish("j", "owner", JobStatus::Finished, "{}", 30)
+            .await
+            .expect("finish"),
+        "finished once"
+    );
+}
+
+async fn a_job_whose_worker_died_is_retried_once_then_failed(store: Store) {
+    store
+        .enqueue(&job("lost", "c", 0, 1))
+        .await
+        .expect("enqueue");
+    let first = store
+        .claim("dead-worker", 100, 1_000)
+        .await
+        .expect("claim")
+        .expect("job");
+    assert_eq!(first.attempts, 1);
+    assert_eq!(
+        store.recover_expired(500, 2, "{}").await.expect("recover"),
+        0,
+        "lease still valid"
+    );
+    assert!(
+        store
+            .extend_lease("lost", "dead-worker", 2_000)
+            .await
+            .expect("extend")
+    );
+    assert_eq!(
+        store
+            .recover_expired(2_001, 2, "{\"verdict\":\"internal_error\"}")
+            .await
+            .expect("recover"),
+        1
+    );
+    assert_eq!(
+        store.get("lost").await.expect("get").expect("job").status,
+        JobStatus::Queued
+    );
+    assert!(
+        !store
+            .extend_lease("lost", "dead-worker", 9_000)
+            .await
+            .expect("extend"),
+        "the lease is gone"
+    );
+    let second = store
+        .claim("w2", 3_000, 1_000)
+        .await
+        .expect("claim")
+        .expect("retried");
+    assert_eq!(second.attempts, 2);
+    assert_eq!(
+        store
+            .recover_expired(4_001, 2, "{\"verdict\":\"internal_error\"}")
+            .await
+            .expect("recover"),
+        1
+    );
+    let failed = store.get("lost").await.expect("get").expect("job");
+    assert_eq!(failed.status, JobStatus::Finished);
+    assert_eq!(
+        failed.result.as_deref(),
+        Some("{\"verdict\":\"internal_error\"}")
+    );
+}
+
+async fn a_queued_job_can_be_cancelled_and_a_running_one_is_left_to_its_worker(store: Store) {
+    store.enqueue(&job("q", "c", 0, 1)).await.expect("enqueue");
+    store.enqueue(&job("r", "c", 0, 2)).await.expect("enqueue");
+    let running = store
+        .claim("w", 5, 30_000)
+        .await
+        .expect("claim")
+        .expect("job");
+    assert_eq!(running.id, "q");
+    assert_eq!(
+        store.cancel_queued("r", "{}", 6).await.expect("cancel"),
+        Some(JobStatus::Cancelled)
+    );
+    assert_eq!(
+        store.cancel_queued("q", "{}", 6).await.expect("cancel"),
+        Some(JobStatus::Running)
+    );
+    assert_eq!(
+        store.cancel_queued("nope", "{}", 6).await.expect("cancel"),
+        None
+    );
+    assert!(
+        store.claim("w", 7, 30_000).await.expect("claim").is_none(),
+        "a cancelled job never runs"
+    );
+}
+
+async fn racing_workers_never_claim_a_job_twice(store: Store) {
+    for i in 0..40 {
+        store
+            .enqueue(&job(
+                &format!("job{i:02}"),
+                &format!("client{}", i % 3),
+                0,
+                i,
+            ))
+            .await
+            .expect("enqueue");
+    }
+    let workers: Vec<_> = (0..4)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut mine = Vec::new();
+                while let Some(job) = store
+                    .claim(&format!("w{w}"), 10, 30_000)
+                    .await
+                    .expect("claim")
+                {
+                    mine.push(job.id);
+                }
+                mine
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for worker in workers {
+        all.extend(worker.await.expect("worker"));
+    }
+    let unique: HashSet<_> = all.iter().collect();
+    assert_eq!(all.len(), 40, "every job claimed");
+    assert_eq!(unique.len(), 40, "no job claimed twice");
+}
+
+async fn finished_jobs_past_retention_are_purged(store: Store) {
+    store
+        .enqueue(&job("old", "c", 0, 1))
+        .await
+        .expect("enqueue");
+    store
+        .enqueue(&job("new", "c", 0, 2))
+        .await
+        .expect("enqueue");
+    for at in [10, 20] {
+        let claimed = store
+            .claim("w", at, 30_000)
+            .await
+            .expect("claim")
+            .expect("job");
+        store
+            .finish(&claimed.id, "w", JobStatus::Finished, "{}", at)
+            .await
+            .expect("finish");
+    }
+    assert_eq!(store.purge_finished(15).await.expect("purge"), 1);
+    assert!(store.get("old").await.expect("get").is_none());
+    assert!(store.get("new").await.expect("get").is_some());
+}
+
+macro_rules! story {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            use super::*;
+            $(
+            #[tokio::test]
+            async fn $name() {
+                let db = open(Backend::Sqlite, stringify!($name)).await;
+                super::$name(db.store.clone()).await;
+                db.cleanup().await;
+            }
+            )*
+        }
+        mod postgres {
+            use super::*;
+            $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let db = open(Backend::Postgres, stringify!($name)).await;
+                super::$name(db.store.clone()).await;
+                db.cleanup().await;
+            }
+            )*
+        }
+    };
+}
+
+story!(
+    claims_follow_priority_then_fairness_then_age,
+    only_the_owner_finishes_a_job,
+    a_job_whose_worker_died_is_retried_once_then_failed,
+    a_queued_job_can_be_cancelled_and_a_running_one_is_left_to_its_worker,
+    racing_workers_never_claim_a_job_twice,
+    finished_jobs_past_retention_are_purged,
+);
+
+#[tokio::test]
+async fn an_unsupported_url_is_refused_clearly() {
+    let err = Store::connect("mysql://x")
+        .await
+        .expect_err("refused")
+        .to_string();
+    assert!(err.contains("use sqlite://PATH or postgres://"), "{err}");
+}
