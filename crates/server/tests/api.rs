@@ -1,0 +1,328 @@
+//! The native API over a real socket: a real server on 127.0.0.1:0 with SQLite, real runs.
+
+use serde_json::{Value, json};
+use std::time::Duration;
+
+struct TestServer {
+    base: String,
+    _runtime: tokio::runtime::Runtime,
+    db: std::path::PathBuf,
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.db.display()));
+        }
+    }
+}
+
+fn start(config: server::ServerConfig) -> TestServer {
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let db = std::env::temp_dir().join(format!("codecollab-api-{}-{n}.sqlite", std::process::id()));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let base = runtime.block_on(async {
+        let sandbox = sandbox::Sandbox::new(sandbox::SandboxConfig::default()).expect("sandbox");
+        let catalogue = languages::Catalogue::builtin().expect("catalogue");
+        let cache_dir = std::env::temp_dir().join("codecollab-test-compile-cache");
+        let engine = engine::Engine::new(
+            sandbox,
+            catalogue,
+            engine::EngineConfig {
+                cache_dir,
+                cache_max_bytes: 1 << 30,
+            },
+        )
+        .expect("engine");
+        let store = store::Store::connect(&format!("sqlite://{}", db.display()))
+            .await
+            .expect("store");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let state = server::AppState::new(engine, store, config);
+        tokio::spawn(server::serve(listener, state, std::future::pending()));
+        base
+    });
+    TestServer {
+        base,
+        _runtime: runtime,
+        db,
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(120))
+        .build()
+}
+
+/// Status and JSON body, whatever the status.
+fn call(request: ureq::Request, body: Option<&str>) -> (u16, Value) {
+    let response = match body {
+        Some(body) => request
+            .set("content-type", "application/json")
+            .send_string(body),
+        None => request.call(),
+    };
+    let response = match response {
+        Ok(r) => r,
+        Err(ureq::Error::Status(_, r)) => r,
+        Err(e) => panic!("transport error: {e}"),
+    };
+    let status = response.status();
+    let text = response.into_string().expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+fn post(server: &TestServer, path: &str, body: &Value) -> (u16, Value) {
+    call(
+        agent().post(&format!("{}{path}", server.base)),
+        Some(&body.to_string()),
+    )
+}
+
+fn get(server: &TestServer, path: &str) -> (u16, Value) {
+    call(agent().get(&format!("{}{path}", server.base)), None)
+}
+
+#[test]
+fn a_run_with_wait_answers_with_the_whole_result() {
+    let server = start(server::ServerConfig::default());
+    let (status, body) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({"language": "python", "files": [{"name": "main.py", "content": "print('héllo', input())"}], "stdin": "wörld"}),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["status"], "finished");
+    assert_eq!(body["verdict"], "ok");
+    assert_eq!(body["stdout"], "héllo wörld\n");
+    assert_eq!(body["language"]["id"], "python");
+    assert!(body["id"].as_str().is_some_and(|id| id.len() == 32));
+    for field in [
+        "created_at",
+        "started_at",
+        "finished_at",
+        "wall_ms",
+        "cpu_ms",
+        "memory_kib",
+    ] {
+        assert!(
+            body[field].is_i64() || body[field].is_u64(),
+            "{field} in {body}"
+        );
+    }
+    let (status, again) = get(
+        &server,
+        &format!("/api/v1/runs/{}", body["id"].as_str().expect("id")),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(again, body, "GET shows the same run");
+}
+
+#[test]
+fn a_run_without_wait_is_queued_then_finishes() {
+    let server = start(server::ServerConfig::default());
+    let (status, body) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "c", "source": "#include <stdio.h>\nint main(void) { puts(\"compiled\"); return 0; }"}),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["status"], "queued");
+    let id = body["id"].as_str().expect("id").to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let (_, run) = get(&server, &format!("/api/v1/runs/{id}"));
+        if run["status"] == "finished" {
+            assert_eq!(run["verdict"], "ok", "{run}");
+            assert_eq!(run["stdout"], "compiled\n");
+            assert_eq!(run["compile"]["verdict"], "ok");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run never finished: {run}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn limits_and_verdicts_come_through_the_api() {
+    let server = start(server::ServerConfig::default());
+    let (_, body) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({"language": "python", "source": "while True: pass", "limits": {"cpu_time_ms": 500}}),
+    );
+    assert_eq!(body["verdict"], "time_limit", "{body}");
+    let (_, body) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({"language": "java", "source": "public class Main { public static void main(String[] a) { int x = \"s\"; } }"}),
+    );
+    assert_eq!(body["verdict"], "compile_error", "{body}");
+    assert!(
+        body["compile"]["output"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Main.java:1: error"),
+        "{body}"
+    );
+}
+
+#[test]
+fn bad_input_gets_a_clear_json_error() {
+    let server = start(server::ServerConfig {
+        max_body_bytes: 64 * 1024,
+        ..Default::default()
+    });
+    let check = |status: u16, body: Value, want_status: u16, code: &str, needle: &str| {
+        assert_eq!(status, want_status, "{body}");
+        assert_eq!(body["code"], code, "{body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(needle),
+            "{body} should mention {needle:?}"
+        );
+    };
+    let (s, b) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "cobol", "source": "x"}),
+    );
+    check(s, b, 400, "unknown_language", "valid ids: bash, javascript");
+    let (s, b) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "python", "files": [{"name": "../../etc/x.py", "content": "x"}]}),
+    );
+    check(s, b, 400, "invalid_request", "'..' is not allowed");
+    let (s, b) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "python", "source": "x", "limits": {"memory_kib": 1u64 << 40}}),
+    );
+    check(s, b, 400, "invalid_request", "memory_kib");
+    let (s, b) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "python", "source": "x", "gpus": 1}),
+    );
+    check(s, b, 422, "invalid_json", "unknown field `gpus`");
+    let (s, b) = call(
+        agent().post(&format!("{}/api/v1/runs", server.base)),
+        Some("{not json"),
+    );
+    check(s, b, 400, "invalid_json", "");
+    let huge = json!({"language": "python", "source": "x".repeat(100 * 1024)});
+    let (s, b) = post(&server, "/api/v1/runs", &huge);
+    check(s, b, 413, "payload_too_large", "");
+    let (s, b) = get(&server, "/api/v1/runs/0123456789abcdef0123456789abcdef");
+    check(s, b, 404, "not_found", "no run");
+    let (s, good) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({"language": "python", "source": "print(1)"}),
+    );
+    assert_eq!(
+        (s, good["stdout"].as_str()),
+        (201, Some("1\n")),
+        "a bad request next to it changes nothing"
+    );
+}
+
+#[test]
+fn a_full_queue_answers_429_with_retry_after() {
+    let server = start(server::ServerConfig {
+        workers: 1,
+        max_queue: 1,
+        ..Default::default()
+    });
+    let slow = json!({"language": "bash", "source": "sleep 2", "limits": {"wall_time_ms": 5000}});
+    let (s, _) = post(&server, "/api/v1/runs", &slow);
+    assert_eq!(s, 201);
+    std::thread::sleep(Duration::from_millis(300)); // the worker takes the first
+    let (s, _) = post(&server, "/api/v1/runs", &slow);
+    assert_eq!(s, 201, "one may wait in the queue");
+    let response = agent()
+        .post(&format!("{}/api/v1/runs", server.base))
+        .set("content-type", "application/json")
+        .send_string(&slow.to_string());
+    let Err(ureq::Error::Status(429, response)) = response else {
+        panic!("expected 429")
+    };
+    assert_eq!(response.header("retry-after"), Some("1"));
+    let body: Value = serde_json::from_str(&response.into_string().expect("body")).expect("json");
+    assert_eq!(body["code"], "queue_full");
+}
+
+#[test]
+fn a_queued_run_can_be_cancelled_and_never_runs() {
+    let server = start(server::ServerConfig {
+        workers: 1,
+        ..Default::default()
+    });
+    let (_, busy) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "bash", "source": "sleep 1"}),
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    let (_, queued) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "bash", "source": "echo ran > /dev/stderr"}),
+    );
+    let id = queued["id"].as_str().expect("id");
+    let (s, cancelled) = post(&server, &format!("/api/v1/runs/{id}/cancel"), &json!({}));
+    assert_eq!(s, 200, "{cancelled}");
+    assert_eq!(cancelled["status"], "cancelled");
+    let running = busy["id"].as_str().expect("id");
+    let (s, conflict) = post(
+        &server,
+        &format!("/api/v1/runs/{running}/cancel"),
+        &json!({}),
+    );
+    assert_eq!(
+        (s, conflict["code"].as_str()),
+        (409, Some("already_running")),
+        "{conflict}"
+    );
+    std::thread::sleep(Duration::from_millis(1500));
+    let (_, after) = get(&server, &format!("/api/v1/runs/{id}"));
+    assert_eq!(after["status"], "cancelled", "{after}");
+    assert!(after["stderr"].is_null(), "it never ran: {after}");
+}
+
+#[test]
+fn languages_and_health_endpoints_answer() {
+    let server = start(server::ServerConfig::default());
+    let (s, languages) = get(&server, "/api/v1/languages");
+    assert_eq!(s, 200);
+    let python = languages
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|l| l["id"] == "python")
+        .expect("python");
+    assert_eq!(python["available"], true);
+    assert!(python["version"].as_str().is_some());
+    assert_eq!(
+        call(agent().get(&format!("{}/healthz", server.base)), None).0,
+        200
+    );
+    assert_eq!(
+        call(agent().get(&format!("{}/readyz", server.base)), None).0,
+        200
+    );
+}
