@@ -422,3 +422,122 @@ fn languages_lists_every_language_with_its_toolchain() {
         );
     }
 }
+
+/// A `codecollab serve` child process on a free port with its own data dir.
+struct Served {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Served {
+    fn start(data_dir: &Path) -> Served {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_codecollab"))
+            .args([
+                "serve",
+                "--bind",
+                "127.0.0.1:0",
+                "--workers",
+                "1",
+                "--lease-secs",
+                "2",
+                "--data-dir",
+            ])
+            .arg(data_dir)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("serve");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+            &mut line,
+        )
+        .expect("read");
+        let base = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("address line")
+            .to_string();
+        Served { child, base }
+    }
+
+    fn post(&self, body: &serde_json::Value) -> serde_json::Value {
+        let text = ureq::post(&format!("{}/api/v1/runs", self.base))
+            .set("content-type", "application/json")
+            .send_string(&body.to_string())
+            .expect("post")
+            .into_string()
+            .expect("body");
+        serde_json::from_str(&text).expect("json")
+    }
+
+    fn get(&self, id: &str) -> serde_json::Value {
+        let text = ureq::get(&format!("{}/api/v1/runs/{id}", self.base))
+            .call()
+            .expect("get")
+            .into_string()
+            .expect("body");
+        serde_json::from_str(&text).expect("json")
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn after_kill_minus_9_of_the_server_no_accepted_run_is_lost() {
+    let data = std::env::temp_dir().join(format!("codecollab-crash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data);
+    let first = Served::start(&data);
+    // One run in flight when the server dies, three waiting behind it (one worker).
+    let running = first.post(&serde_json::json!({"language": "bash", "source": "sleep 1; echo slow", "limits": {"wall_time_ms": 5000}}));
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    let queued: Vec<_> = (0..3)
+        .map(|i| {
+            first.post(&serde_json::json!({"language": "python", "source": format!("print({i})")}))
+        })
+        .collect();
+    assert_eq!(
+        first.get(running["id"].as_str().expect("id"))["status"],
+        "running"
+    );
+    drop(first); // SIGKILL: no graceful shutdown
+
+    let second = Served::start(&data);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    for (i, run) in queued.iter().enumerate() {
+        let id = run["id"].as_str().expect("id");
+        loop {
+            let now = second.get(id);
+            if now["status"] == "finished" {
+                assert_eq!(now["stdout"], format!("{i}\n"), "{now}");
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "queued run {id} never ran: {now}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+    let id = running["id"].as_str().expect("id");
+    loop {
+        let now = second.get(id);
+        if now["status"] == "finished" {
+            // Its worker died: retried once after the lease expired, and it ran to the end.
+            assert_eq!(now["verdict"], "ok", "{now}");
+            assert_eq!(now["stdout"], "slow\n");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the interrupted run was lost: {now}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    drop(second);
+    let _ = std::fs::remove_dir_all(&data);
+}
