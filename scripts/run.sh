@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Installs the language toolchains, builds CodeCollab, installs `codecollab` to /usr/local/bin
-# and starts it. Until `codecollab serve` exists, it checks this host with `codecollab doctor`,
-# lists the languages and runs a first program.
+# Installs the language toolchains, builds CodeCollab, installs `codecollab` to /usr/local/bin,
+# checks this host (`codecollab doctor`), runs a first program, then starts the whole product:
+# `codecollab serve` on 127.0.0.1:8080 (CODECOLLAB_BIND) with SQLite under ./data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -16,4 +16,8 @@ hello="$(mktemp -d)/hello.py"
 echo 'print("hello from the sandbox")' > "$hello"
 codecollab run "$hello"
 echo
-echo "codecollab is installed: try 'codecollab run FILE' (hello.kt, main.go, ...) or 'codecollab --help'"
+echo "codecollab is installed: 'codecollab run FILE' (hello.kt, main.go, ...) works from any shell."
+echo "Starting the service; try:"
+echo "  curl -s -X POST 'http://${CODECOLLAB_BIND:-127.0.0.1:8080}/api/v1/runs?wait=true' \\"
+echo "       -H 'content-type: application/json' -d '{\"language\": \"python\", \"source\": \"print(6 * 7)\"}'"
+exec codecollab serve
