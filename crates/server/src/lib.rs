@@ -3,6 +3,7 @@
 
 pub mod api;
 mod error;
+pub mod events;
 mod workers;
 
 pub use error::ApiError;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub finished: broadcast::Sender<String>,
     /// Wakes an idle worker when a run is enqueued here.
     pub new_job: Arc<Notify>,
+    /// Live events of the runs this process knows.
+    pub events: Arc<events::EventHub>,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
             config: Arc::new(config),
             finished: broadcast::channel(1024).0,
             new_job: Arc::new(Notify::new()),
+            events: Arc::new(events::EventHub::default()),
         }
     }
 }

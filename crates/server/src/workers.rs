@@ -3,7 +3,10 @@
 //! died.
 
 use crate::api::RunBody;
+use crate::events::{RunEvents, Utf8Stream, status};
 use crate::{AppState, now_ms};
+use engine::{EngineEvent, RunInput, Stage};
+use model::Stream;
 use serde_json::json;
 use std::time::Duration;
 use store::JobStatus;
@@ -61,12 +64,23 @@ async fn work(state: AppState, worker: String, mut shutdown: watch::Receiver<boo
 
 async fn run(state: &AppState, worker: &str, job: store::Job) {
     let engine = state.engine.clone();
+    let events = state.events.open(&job.id);
+    events.publish(status("started"));
     let body: Result<RunBody, _> = serde_json::from_str(&job.request);
+    let publisher = events.clone();
     let execution = tokio::task::spawn_blocking(move || {
         let body = body.map_err(|e| e.to_string())?;
-        let request = body.to_request(&engine).map_err(|e| e.message)?;
+        let mut request = body.to_request(&engine).map_err(|e| e.message)?;
+        if body.interactive {
+            let (reader, mut writer) = std::io::pipe().map_err(|e| e.to_string())?;
+            std::io::Write::write_all(&mut writer, body.stdin.as_bytes())
+                .map_err(|e| e.to_string())?;
+            publisher.set_stdin(writer);
+            request.stdin = RunInput::Fd(reader.into());
+        }
+        let mut text = [Utf8Stream::default(), Utf8Stream::default()];
         engine
-            .execute(request, &mut |_| {})
+            .execute(request, &mut |event| publish(&publisher, &mut text, event))
             .map_err(|e| e.to_string())
     });
     tokio::pin!(execution);
@@ -110,7 +124,53 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
         ),
         Err(e) => eprintln!("codecollab: worker {worker}: recording {}: {e}", job.id),
     }
+    let mut last = match state.store.get(&job.id).await {
+        Ok(Some(stored)) => crate::api::view(&stored),
+        _ => result,
+    };
+    last["type"] = json!("result");
+    events.publish(last);
+    state.events.forget_later(job.id.clone());
     let _ = state.finished.send(job.id);
+}
+
+/// Turns one engine event into the WebSocket message clients see.
+fn publish(events: &RunEvents, text: &mut [Utf8Stream; 2], event: EngineEvent<'_>) {
+    match event {
+        EngineEvent::StageStarted {
+            stage: Stage::Compile,
+        } => events.publish(status("compiling")),
+        EngineEvent::StageStarted { stage: Stage::Run } => events.publish(status("running")),
+        EngineEvent::Output {
+            stage,
+            stream,
+            data,
+            ..
+        } => {
+            let (kind, index) = match stream {
+                Stream::Stdout => ("stdout", 0),
+                Stream::Stderr => ("stderr", 1),
+            };
+            let data = text[index].push(data);
+            if !data.is_empty() {
+                // The compiler's output is shown too (the UI highlights its errors), marked so.
+                events.publish(json!({"type": kind, "stage": stage, "data": data}));
+            }
+        }
+        EngineEvent::Stats {
+            stage,
+            elapsed,
+            cpu_ms,
+            memory_kib,
+        } => events.publish(json!({
+            "type": "stats",
+            "stage": stage,
+            "elapsed_ms": elapsed.as_millis() as u64,
+            "cpu_ms": cpu_ms,
+            "memory_kib": memory_kib,
+        })),
+        EngineEvent::StageFinished { .. } => {}
+    }
 }
 
 /// Recovers jobs of dead workers: at start-up (a crashed or killed server) and then every

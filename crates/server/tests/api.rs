@@ -326,3 +326,185 @@ fn languages_and_health_endpoints_answer() {
         200
     );
 }
+
+/// A real WebSocket client on the run's events.
+fn connect_events(
+    server: &TestServer,
+    id: &str,
+) -> tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>> {
+    let url = format!(
+        "{}/api/v1/runs/{id}/events",
+        server.base.replace("http://", "ws://")
+    );
+    let (socket, _) = tungstenite::connect(url).expect("websocket");
+    socket
+}
+
+/// Reads messages until the final `result` (or the server closes).
+fn read_until_result(
+    socket: &mut tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>>,
+) -> Vec<Value> {
+    let mut messages = Vec::new();
+    loop {
+        match socket.read() {
+            Ok(tungstenite::Message::Text(text)) => {
+                let value: Value = serde_json::from_str(&text).expect("json message");
+                let last = value["type"] == "result";
+                messages.push(value);
+                if last {
+                    return messages;
+                }
+            }
+            Ok(tungstenite::Message::Close(_)) | Err(_) => return messages,
+            Ok(_) => {}
+        }
+    }
+}
+
+fn kinds(messages: &[Value]) -> Vec<String> {
+    messages
+        .iter()
+        .map(|m| match m["type"].as_str().unwrap_or_default() {
+            "status" => format!("status:{}", m["status"].as_str().unwrap_or_default()),
+            "stdout" | "stderr" => format!(
+                "{}:{}",
+                m["type"].as_str().unwrap_or_default(),
+                m["data"].as_str().unwrap_or_default()
+            ),
+            other => other.to_string(),
+        })
+        .filter(|k| k != "stats")
+        .collect()
+}
+
+#[test]
+fn the_events_websocket_streams_a_run_in_order_and_a_late_client_misses_nothing() {
+    let server = start(server::ServerConfig::default());
+    let (_, created) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "c", "source": "#define _DEFAULT_SOURCE\n#include <stdio.h>\n#include <unistd.h>\nint main(void) { puts(\"first\"); fflush(stdout); usleep(200000); fputs(\"oops\\n\", stderr); usleep(200000); puts(\"second\"); return 0; }"}),
+    );
+    let id = created["id"].as_str().expect("id").to_string();
+    let mut early = connect_events(&server, &id);
+    let live = read_until_result(&mut early);
+    let kinds_live = kinds(&live);
+    assert_eq!(
+        kinds_live,
+        [
+            "status:queued",
+            "status:started",
+            "status:compiling",
+            "status:running",
+            "stdout:first\n",
+            "stderr:oops\n",
+            "stdout:second\n",
+            "result"
+        ],
+        "{live:?}"
+    );
+    let result = live.last().expect("result");
+    assert_eq!(result["verdict"], "ok");
+    assert_eq!(result["id"], id.as_str());
+    // A client connecting after the end gets the same story.
+    let mut late = connect_events(&server, &id);
+    assert_eq!(kinds(&read_until_result(&mut late)), kinds_live);
+}
+
+#[test]
+fn an_interactive_run_reads_what_the_websocket_client_types() {
+    let server = start(server::ServerConfig::default());
+    let program = "name = input('name? ')\nage = input('age? ')\nprint(f'{name} is {age}')";
+    let (_, created) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "python", "source": program, "interactive": true}),
+    );
+    let id = created["id"].as_str().expect("id").to_string();
+    let mut socket = connect_events(&server, &id);
+    let mut seen = Vec::new();
+    loop {
+        let tungstenite::Message::Text(text) = socket.read().expect("message") else {
+            continue;
+        };
+        let message: Value = serde_json::from_str(&text).expect("json");
+        let data = message["data"].as_str().unwrap_or_default().to_string();
+        if data.contains("name? ") {
+            socket
+                .send(tungstenite::Message::Text(
+                    json!({"type": "stdin", "data": "Zoë\n"}).to_string().into(),
+                ))
+                .expect("send");
+        }
+        if data.contains("age? ") {
+            socket
+                .send(tungstenite::Message::Text(
+                    json!({"type": "stdin", "data": "7\n"}).to_string().into(),
+                ))
+                .expect("send");
+            socket
+                .send(tungstenite::Message::Text(
+                    json!({"type": "eof"}).to_string().into(),
+                ))
+                .expect("send");
+        }
+        let last = message["type"] == "result";
+        seen.push(message);
+        if last {
+            break;
+        }
+    }
+    let result = seen.last().expect("result");
+    assert_eq!(result["verdict"], "ok", "{seen:?}");
+    assert_eq!(result["stdout"], "name? age? Zoë is 7\n");
+}
+
+#[test]
+fn stats_arrive_during_a_long_run() {
+    let server = start(server::ServerConfig::default());
+    let program =
+        "import time\nend = time.time() + 0.5\nwhile time.time() < end: pass\nprint('done')";
+    let (_, created) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "python", "source": program}),
+    );
+    let mut socket = connect_events(&server, created["id"].as_str().expect("id"));
+    let messages = read_until_result(&mut socket);
+    let stats: Vec<&Value> = messages.iter().filter(|m| m["type"] == "stats").collect();
+    assert!(stats.len() >= 2, "{messages:?}");
+    assert!(
+        stats
+            .iter()
+            .all(|s| s["cpu_ms"].is_u64() && s["memory_kib"].is_u64())
+    );
+}
+
+#[test]
+fn the_events_of_an_unknown_run_are_a_404() {
+    let server = start(server::ServerConfig::default());
+    let (status, body) = get(
+        &server,
+        "/api/v1/runs/ffffffffffffffffffffffffffffffff/events",
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
+
+    let (_, run) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({"language": "bash", "source": "true"}),
+    );
+    let (status, body) = get(
+        &server,
+        &format!("/api/v1/runs/{}/events", run["id"].as_str().expect("id")),
+    );
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("websocket_required")),
+        "{body}"
+    );
+}

@@ -2,18 +2,20 @@
 
 mod languages;
 mod runs;
+mod stream;
 
 use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 
-pub use runs::RunBody;
+pub use runs::{RunBody, view};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/runs", post(runs::create))
         .route("/api/v1/runs/{id}", get(runs::show))
         .route("/api/v1/runs/{id}/cancel", post(runs::cancel))
+        .route("/api/v1/runs/{id}/events", get(stream::events))
         .route("/api/v1/languages", get(languages::list))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(runs::ready))

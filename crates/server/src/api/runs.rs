@@ -70,6 +70,10 @@ pub struct RunBody {
     pub limits: LimitsBody,
     #[serde(default)]
     pub compile_limits: LimitsBody,
+    /// Keep stdin open: after `stdin`, the program reads what a WebSocket client sends
+    /// (`{"type": "stdin", "data": …}`) until `{"type": "eof"}`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub interactive: bool,
     /// `interactive` (the default, from the UI) runs before `batch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,
@@ -130,6 +134,10 @@ impl RunBody {
         }
     }
 }
+
+/// An interactive run's initial stdin goes into a pipe before the program starts: it must fit
+/// the pipe's buffer.
+pub const INTERACTIVE_STDIN_MAX: usize = 60 * 1024;
 
 #[derive(Debug, Deserialize)]
 pub struct CreateQuery {
@@ -201,6 +209,16 @@ pub async fn create(
         request: stored,
         created_at_ms: now_ms(),
     };
+    if body.interactive && body.stdin.len() > INTERACTIVE_STDIN_MAX {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            format!("an interactive run's initial stdin is at most {INTERACTIVE_STDIN_MAX} bytes"),
+        ));
+    }
+    state
+        .events
+        .open(&id)
+        .publish(crate::events::status("queued"));
     state.store.enqueue(&job).await?;
     state.new_job.notify_one();
     if !query.wait {
@@ -258,6 +276,9 @@ pub async fn cancel(
                 .get(&id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("run with this id"))?;
+            if let Some(run) = state.events.get(&id) {
+                run.publish(json!({"type": "result", "status": "cancelled"}));
+            }
             let _ = state.finished.send(id);
             Ok(Json(view(&job)))
         }
