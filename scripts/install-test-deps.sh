@@ -14,3 +14,16 @@ rustup component add rustfmt clippy >/dev/null 2>&1 || true
 if ! cargo nextest --version >/dev/null 2>&1; then
   cargo install cargo-nextest --locked
 fi
+# The real client libraries the compatibility tests drive: pistonapi (PyPI) and piston-client
+# (npm), in fixed prefixes so that tests find them.
+apt_install python3-venv
+venv=/opt/codecollab/test-venv
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import pistonapi' 2>/dev/null; then
+  /usr/bin/python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check pistonapi==1.0.1 requests
+fi
+node_prefix=/opt/codecollab/test-node
+if [ ! -d "$node_prefix/node_modules/piston-client" ]; then
+  mkdir -p "$node_prefix"
+  npm install --silent --no-audit --no-fund --prefix "$node_prefix" piston-client@1.0.2 >/dev/null
+fi

@@ -2,6 +2,7 @@
 //! in the store, an in-process worker pool.
 
 pub mod api;
+mod compat;
 mod error;
 pub mod events;
 mod workers;

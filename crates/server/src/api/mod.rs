@@ -8,7 +8,7 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 
-pub use runs::{RunBody, view};
+pub use runs::{FileBody, LimitsBody, RunBody, client_of, submit, view, wait_final};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -17,6 +17,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/runs/{id}/cancel", post(runs::cancel))
         .route("/api/v1/runs/{id}/events", get(stream::events))
         .route("/api/v1/languages", get(languages::list))
+        .route("/api/v2/execute", post(crate::compat::piston::execute))
+        .route("/api/v2/runtimes", get(crate::compat::piston::runtimes))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(runs::ready))
 }

@@ -170,15 +170,6 @@ fn new_id() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn client_of(headers: &HeaderMap, peer: SocketAddr) -> String {
-    headers
-        .get("x-client-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128)
-        .map(String::from)
-        .unwrap_or_else(|| peer.ip().to_string())
-}
-
 pub async fn create(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -187,9 +178,29 @@ pub async fn create(
     body: Result<Json<RunBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(body) = body?;
+    let mut finished = state.finished.subscribe();
+    let id = submit(&state, &body, client_of(&headers, peer)).await?;
+    if !query.wait {
+        return Ok((
+            StatusCode::CREATED,
+            Json(json!({"id": id, "status": "queued"})),
+        ));
+    }
+    let job = wait_final(&state, &id, &mut finished).await?;
+    Ok((StatusCode::CREATED, Json(view(&job))))
+}
+
+/// Validates and enqueues a run; returns its id. Shared by every API that submits runs.
+pub async fn submit(state: &AppState, body: &RunBody, client: String) -> Result<String, ApiError> {
     let request = body.to_request(&state.engine)?;
     state.engine.check(&request)?;
     let priority = body.priority()?;
+    if body.interactive && body.stdin.len() > INTERACTIVE_STDIN_MAX {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            format!("an interactive run's initial stdin is at most {INTERACTIVE_STDIN_MAX} bytes"),
+        ));
+    }
     if state.store.queue_depth().await? >= state.config.max_queue {
         let mut error = ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
@@ -200,38 +211,34 @@ pub async fn create(
         return Err(error);
     }
     let id = new_id();
-    let mut finished = state.finished.subscribe();
-    let stored = serde_json::to_string(&body).map_err(ApiError::internal)?;
+    let stored = serde_json::to_string(body).map_err(ApiError::internal)?;
     let job = NewJob {
         id: id.clone(),
-        client: client_of(&headers, peer),
+        client,
         priority,
         request: stored,
         created_at_ms: now_ms(),
     };
-    if body.interactive && body.stdin.len() > INTERACTIVE_STDIN_MAX {
-        return Err(ApiError::bad_request(
-            "invalid_request",
-            format!("an interactive run's initial stdin is at most {INTERACTIVE_STDIN_MAX} bytes"),
-        ));
-    }
     state
         .events
         .open(&id)
         .publish(crate::events::status("queued"));
     state.store.enqueue(&job).await?;
     state.new_job.notify_one();
-    if !query.wait {
-        return Ok((
-            StatusCode::CREATED,
-            Json(json!({"id": id, "status": "queued"})),
-        ));
-    }
+    Ok(id)
+}
+
+/// Waits until the run is finished or cancelled. Subscribe to `finished` before submitting.
+pub async fn wait_final(
+    state: &AppState,
+    id: &str,
+    finished: &mut tokio::sync::broadcast::Receiver<String>,
+) -> Result<Job, ApiError> {
     loop {
-        if let Some(job) = state.store.get(&id).await?
+        if let Some(job) = state.store.get(id).await?
             && job.status.is_final()
         {
-            return Ok((StatusCode::CREATED, Json(view(&job))));
+            return Ok(job);
         }
         // Finished runs are announced in this process; a worker on another host is seen by
         // polling.
@@ -244,6 +251,15 @@ pub async fn create(
         })
         .await;
     }
+}
+
+pub fn client_of(headers: &HeaderMap, peer: SocketAddr) -> String {
+    headers
+        .get("x-client-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128)
+        .map(String::from)
+        .unwrap_or_else(|| peer.ip().to_string())
 }
 
 pub async fn show(
