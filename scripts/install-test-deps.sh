@@ -18,9 +18,9 @@ fi
 # (npm), in fixed prefixes so that tests find them.
 apt_install python3-venv
 venv=/opt/codecollab/test-venv
-if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import pistonapi' 2>/dev/null; then
+if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import pistonapi, judge0' 2>/dev/null; then
   /usr/bin/python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check pistonapi==1.0.1 requests
+  "$venv/bin/pip" install -q --disable-pip-version-check pistonapi==1.0.1 judge0==0.0.8 requests
 fi
 node_prefix=/opt/codecollab/test-node
 if [ ! -d "$node_prefix/node_modules/piston-client" ]; then

@@ -17,9 +17,7 @@ pub use toolchain::Toolchain;
 use languages::{Catalogue, Language, LanguagesError};
 use model::{Limits, Outcome, Stream, Verdict};
 use sandbox::{Event, Lease, RunSpec, Sandbox, SandboxError, Stdin};
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
@@ -84,7 +82,7 @@ pub struct Engine {
     sandbox: Sandbox,
     catalogue: Catalogue,
     cache: CompileCache,
-    toolchains: Mutex<HashMap<String, Toolchain>>,
+    toolchains: toolchain::KnownToolchains,
 }
 
 impl Engine {
@@ -96,7 +94,7 @@ impl Engine {
         let cache = CompileCache::new(config.cache_dir.clone(), config.cache_max_bytes).map_err(
             |source| {
                 EngineError::Sandbox(SandboxError::WorkDir {
-                    path: config.cache_dir,
+                    path: config.cache_dir.clone(),
                     source,
                 })
             },
@@ -105,7 +103,7 @@ impl Engine {
             sandbox,
             catalogue,
             cache,
-            toolchains: Mutex::new(HashMap::new()),
+            toolchains: toolchain::KnownToolchains::load(config.cache_dir.join("toolchains.json")),
         })
     }
 
@@ -113,21 +111,16 @@ impl Engine {
         &self.catalogue
     }
 
-    /// The toolchain of `language` on this host, detected once per process.
+    /// The toolchain of `language` on this host: detected in the sandbox once, then known (also
+    /// to later processes) until its files change.
     pub fn toolchain(&self, language: &Language) -> Result<Toolchain, EngineError> {
-        if let Some(known) = self
-            .toolchains
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&language.id)
-        {
-            return Ok(known.clone());
+        let fingerprint = toolchain::fingerprint(language);
+        if let Some(known) = self.toolchains.get(&language.id, &fingerprint) {
+            return Ok(known);
         }
         let detected = toolchain::detect(&self.sandbox, language)?;
         self.toolchains
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(language.id.clone(), detected.clone());
+            .insert(&language.id, fingerprint, detected.clone());
         Ok(detected)
     }
 

@@ -89,6 +89,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // Detect the toolchains now, not in the first request that needs them (JVM version
+    // commands take seconds; results are kept on disk for the next start).
+    let engine = state.engine.clone();
+    tokio::task::spawn_blocking(move || engine.toolchains());
     let (stop, stopped) = watch::channel(false);
     let workers = workers::spawn(state.clone(), state.config.workers, stopped);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

@@ -80,3 +80,42 @@ console.log(JSON.stringify({{ ok: ok.run, compile: bad.compile.code, output: bad
     );
     assert_eq!(value["output"], json!(true));
 }
+
+#[test]
+fn the_official_judge0_python_client_runs_code_unchanged() {
+    let server = start(server::ServerConfig::default());
+    let script = format!(
+        r#"
+import judge0
+client = judge0.Client("{base}")
+assert client.version == "1.13.1", client.version
+ok = judge0.run(client=client, source_code="print('héllo', input())", stdin="wörld", language=judge0.PYTHON)
+print(ok.status.name, repr(ok.stdout), ok.time is not None, ok.memory is not None)
+bad = judge0.run(client=client, source_code="int main(void) {{ return x; }}", language=judge0.C)
+print(bad.status.name, "main.c" in (bad.compile_output or ""))
+wrong = judge0.run(client=client, source_code="print(41)", expected_output="42", language=judge0.PYTHON)
+print(wrong.status.name)
+# Submission objects keep integer language ids (the client turns aliases into its own enum
+# values otherwise): 71 is Judge0 CE's Python.
+both = judge0.run(client=client, submissions=[judge0.Submission(source_code="print(1)", language=71), judge0.Submission(source_code="print(2)", language=71)])
+print([s.stdout for s in both])
+"#,
+        base = server.base
+    );
+    let output = Command::new(VENV_PYTHON)
+        .arg("-c")
+        .arg(&script)
+        .env("JUDGE0_SUPPRESS_PREVIEW_WARNING", "1")
+        .output()
+        .expect("scripts/install-test-deps.sh installs the venv");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        stdout,
+        "ACCEPTED 'héllo wörld\\n' True True\nCOMPILATION_ERROR True\nWRONG_ANSWER\n['1\\n', '2\\n']\n"
+    );
+}

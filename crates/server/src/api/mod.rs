@@ -17,6 +17,17 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/runs/{id}/cancel", post(runs::cancel))
         .route("/api/v1/runs/{id}/events", get(stream::events))
         .route("/api/v1/languages", get(languages::list))
+        .route("/submissions", post(crate::compat::judge0::create))
+        .route(
+            "/submissions/batch",
+            post(crate::compat::judge0::create_batch).get(crate::compat::judge0::show_batch),
+        )
+        .route("/submissions/{token}", get(crate::compat::judge0::show))
+        .route("/languages", get(crate::compat::judge0::languages))
+        .route("/languages/{id}", get(crate::compat::judge0::language))
+        .route("/statuses", get(crate::compat::judge0::statuses))
+        .route("/about", get(crate::compat::judge0::about))
+        .route("/config_info", get(crate::compat::judge0::config_info))
         .route("/api/v2/execute", post(crate::compat::piston::execute))
         .route("/api/v2/runtimes", get(crate::compat::piston::runtimes))
         .route("/healthz", get(|| async { "ok" }))

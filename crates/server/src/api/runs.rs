@@ -74,6 +74,10 @@ pub struct RunBody {
     /// (`{"type": "stdin", "data": …}`) until `{"type": "eof"}`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub interactive: bool,
+    /// The output a run should produce, kept with it for APIs that judge (Judge0's
+    /// "Wrong Answer").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_output: Option<String>,
     /// `interactive` (the default, from the UI) runs before `batch`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<String>,

@@ -149,6 +149,7 @@ fn to_native(request: ExecuteBody, main_file: &str) -> RunBody {
             ..Default::default()
         },
         interactive: false,
+        expected_output: None,
         priority: Some("batch".into()),
     }
 }
