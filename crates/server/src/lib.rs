@@ -5,6 +5,7 @@ pub mod api;
 mod compat;
 mod error;
 pub mod events;
+mod metrics;
 mod workers;
 
 pub use error::ApiError;
@@ -77,8 +78,11 @@ pub fn now_ms() -> i64 {
 }
 
 pub fn router(state: AppState) -> Router {
+    metrics::install();
     let limit = state.config.max_body_bytes;
     api::routes()
+        .route("/metrics", axum::routing::get(metrics::render))
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }

@@ -124,6 +124,11 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
         ),
         Err(e) => eprintln!("codecollab: worker {worker}: recording {}: {e}", job.id),
     }
+    crate::metrics::record_run(
+        &result,
+        job.created_at_ms,
+        job.started_at_ms.unwrap_or(job.created_at_ms),
+    );
     let mut last = match state.store.get(&job.id).await {
         Ok(Some(stored)) => crate::api::view(&stored),
         _ => result,

@@ -423,3 +423,42 @@ fn the_events_of_an_unknown_run_are_a_404() {
         "{body}"
     );
 }
+
+#[test]
+fn metrics_count_runs_requests_and_the_queue() {
+    let server = start(server::ServerConfig::default());
+    let (s, _) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({"language": "python", "source": "print(1)"}),
+    );
+    assert_eq!(s, 201);
+    let _ = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "cobol", "source": "x"}),
+    );
+    let text = agent()
+        .get(&format!("{}/metrics", server.base))
+        .call()
+        .expect("metrics")
+        .into_string()
+        .expect("text");
+    let has = |needle: &str| text.lines().any(|l| l.contains(needle));
+    assert!(
+        has(r#"codecollab_runs_total{language="python",verdict="ok"}"#),
+        "{text}"
+    );
+    assert!(
+        has(r#"codecollab_http_requests_total{route="/api/v1/runs",method="POST",status="400"}"#),
+        "{text}"
+    );
+    assert!(
+        has(r#"codecollab_http_requests_total{route="/api/v1/runs",method="POST",status="201"}"#),
+        "{text}"
+    );
+    assert!(has("codecollab_queue_depth"), "{text}");
+    assert!(has("codecollab_queue_wait_seconds_bucket"), "{text}");
+    assert!(has("codecollab_run_duration_seconds_bucket"), "{text}");
+    assert!(has("codecollab_run_peak_memory_bytes_bucket"), "{text}");
+}

@@ -42,6 +42,7 @@ async fn send(socket: &mut WebSocket, text: &str) -> bool {
 }
 
 async fn relay(mut socket: WebSocket, state: AppState, id: String) {
+    let _open = crate::metrics::WebSocketGauge::open();
     let Some(run) = state.events.get(&id) else {
         // Not known in memory: finished long ago, or running in another process. The store
         // knows the status and, in the end, the result.

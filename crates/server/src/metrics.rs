@@ -1,0 +1,100 @@
+//! Prometheus metrics at `/metrics`: runs by language and verdict, queue depth, queue wait, run
+//! duration and peak memory histograms, HTTP requests by route and status, open WebSockets.
+
+use crate::AppState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::sync::OnceLock;
+
+/// One recorder per process (every server in it shares it, as a Prometheus scrape expects).
+fn handle() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let seconds = [
+            0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+        ];
+        let bytes = [1e6, 4e6, 16e6, 64e6, 128e6, 256e6, 512e6, 1e9, 2e9, 4e9];
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &seconds)
+            .and_then(|b| b.set_buckets_for_metric(Matcher::Suffix("_bytes".into()), &bytes));
+        let recorder = builder
+            .unwrap_or_else(|_| PrometheusBuilder::new())
+            .build_recorder();
+        let handle = recorder.handle();
+        // Fails only if another recorder was installed first; then ours still renders what it
+        // records through the handle (nothing), which the endpoint shows honestly.
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+/// Makes sure the recorder exists before anything records.
+pub fn install() {
+    handle();
+}
+
+pub async fn render(State(state): State<AppState>) -> Response {
+    if let Ok(depth) = state.store.queue_depth().await {
+        metrics::gauge!("codecollab_queue_depth").set(depth as f64);
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        handle().render(),
+    )
+        .into_response()
+}
+
+/// Counts every request by its route template (not its path: ids would explode the label).
+pub async fn track(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched".to_string(), |p| p.as_str().to_string());
+    let method = request.method().to_string();
+    let response = next.run(request).await;
+    let status = response.status().as_u16().to_string();
+    metrics::counter!("codecollab_http_requests_total", "route" => route, "method" => method, "status" => status).increment(1);
+    response
+}
+
+/// What a finished run adds to the metrics.
+pub fn record_run(result: &serde_json::Value, queued_ms: i64, started_ms: i64) {
+    let language = result["language"]["id"]
+        .as_str()
+        .unwrap_or("unknown")
+        .to_string();
+    let verdict = result["verdict"]
+        .as_str()
+        .unwrap_or("internal_error")
+        .to_string();
+    metrics::counter!("codecollab_runs_total", "language" => language.clone(), "verdict" => verdict).increment(1);
+    metrics::histogram!("codecollab_queue_wait_seconds")
+        .record((started_ms - queued_ms).max(0) as f64 / 1000.0);
+    if let Some(wall) = result["wall_ms"].as_u64() {
+        metrics::histogram!("codecollab_run_duration_seconds", "language" => language.clone())
+            .record(wall as f64 / 1000.0);
+    }
+    if let Some(kib) = result["memory_kib"].as_u64() {
+        metrics::histogram!("codecollab_run_peak_memory_bytes", "language" => language)
+            .record((kib * 1024) as f64);
+    }
+}
+
+/// Open WebSockets, kept right by a guard that decrements on drop.
+pub struct WebSocketGauge;
+
+impl WebSocketGauge {
+    pub fn open() -> Self {
+        metrics::gauge!("codecollab_websocket_connections").increment(1.0);
+        WebSocketGauge
+    }
+}
+
+impl Drop for WebSocketGauge {
+    fn drop(&mut self) {
+        metrics::gauge!("codecollab_websocket_connections").decrement(1.0);
+    }
+}
