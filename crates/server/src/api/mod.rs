@@ -30,6 +30,21 @@ pub fn routes() -> Router<AppState> {
         .route("/config_info", get(crate::compat::judge0::config_info))
         .route("/api/v2/execute", post(crate::compat::piston::execute))
         .route("/api/v2/runtimes", get(crate::compat::piston::runtimes))
+        .route("/api/openapi.json", get(openapi))
+        .route(
+            "/docs",
+            get(|| async { axum::response::Html(include_str!("../docs/index.html")) }),
+        )
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(runs::ready))
+}
+
+/// The OpenAPI document (written by hand next to the routes; a test checks they agree).
+pub const OPENAPI: &str = include_str!("../docs/openapi.json");
+
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
 }
