@@ -26,6 +26,9 @@ pub struct ServeArgs {
     /// Seconds a running job's claim lasts without renewal (a dead worker's jobs come back after it).
     #[arg(long, env = "CODECOLLAB_LEASE_SECS", default_value_t = 30)]
     lease_secs: u64,
+    /// Hours finished runs and their results are kept.
+    #[arg(long, env = "CODECOLLAB_RETENTION_HOURS", default_value_t = 168)]
+    retention_hours: u64,
 }
 
 pub fn run(args: ServeArgs, engine: engine::Engine) -> anyhow::Result<ExitCode> {
@@ -52,6 +55,7 @@ pub fn run(args: ServeArgs, engine: engine::Engine) -> anyhow::Result<ExitCode> 
         workers,
         max_queue: args.max_queue,
         lease: std::time::Duration::from_secs(args.lease_secs),
+        retention: std::time::Duration::from_secs(args.retention_hours.saturating_mul(3600)),
         ..Default::default()
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()

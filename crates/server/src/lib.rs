@@ -30,6 +30,8 @@ pub struct ServerConfig {
     /// How long a claimed run stays ours without renewal (renewed every third of it): a dead
     /// worker's runs are retried after at most this long.
     pub lease: std::time::Duration,
+    /// How long finished runs (results included) are kept.
+    pub retention: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -39,6 +41,7 @@ impl Default for ServerConfig {
             max_queue: 1000,
             max_body_bytes: 8 << 20,
             lease: std::time::Duration::from_secs(30),
+            retention: std::time::Duration::from_secs(7 * 24 * 3600),
         }
     }
 }

@@ -192,6 +192,10 @@ async fn reap(state: AppState, mut shutdown: watch::Receiver<bool>) {
             Ok(_) => state.new_job.notify_waiters(),
             Err(e) => eprintln!("codecollab: reaper: {e}"),
         }
+        let horizon = now_ms() - state.config.retention.as_millis() as i64;
+        if let Err(e) = state.store.purge_finished(horizon).await {
+            eprintln!("codecollab: retention: {e}");
+        }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
             _ = shutdown.changed() => {}

@@ -507,3 +507,26 @@ fn the_openapi_document_describes_every_route_and_the_docs_page_serves() {
         .expect("html");
     assert!(html.contains("<title>CodeCollab API</title>"));
 }
+
+#[test]
+fn finished_runs_are_purged_after_the_retention_time() {
+    let server = start(server::ServerConfig {
+        retention: Duration::ZERO,
+        ..Default::default()
+    });
+    let (_, run) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({"language": "bash", "source": "echo kept"}),
+    );
+    assert_eq!(run["stdout"], "kept\n");
+    let path = format!("/api/v1/runs/{}", run["id"].as_str().expect("id"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while get(&server, &path).0 != 404 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run outlived its retention"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
