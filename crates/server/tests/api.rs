@@ -530,3 +530,38 @@ fn finished_runs_are_purged_after_the_retention_time() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn the_service_runs_on_postgresql_in_cluster_mode() {
+    let base = std::env::var("CODECOLLAB_TEST_POSTGRES")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+    let schema = format!("t{}_service", std::process::id());
+    let admin = tokio::runtime::Runtime::new().expect("runtime");
+    let admin_store = admin
+        .block_on(store::Store::connect(&base))
+        .expect("PostgreSQL at 127.0.0.1:5432");
+    admin
+        .block_on(admin_store.execute_raw(&format!("CREATE SCHEMA {schema}")))
+        .expect("schema");
+    let url = format!("{base}?options=-c%20search_path%3D{schema}");
+    {
+        let server = start_on(
+            server::ServerConfig::default(),
+            &url,
+            std::path::PathBuf::new(),
+        );
+        let (status, run) = post(
+            &server,
+            "/api/v1/runs?wait=true",
+            &json!({"language": "python", "source": "print('from postgres')"}),
+        );
+        assert_eq!(
+            (status, run["stdout"].as_str()),
+            (201, Some("from postgres\n")),
+            "{run}"
+        );
+    }
+    admin
+        .block_on(admin_store.execute_raw(&format!("DROP SCHEMA {schema} CASCADE")))
+        .expect("drop");
+}

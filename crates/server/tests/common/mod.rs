@@ -12,6 +12,9 @@ pub struct TestServer {
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        if self.db.as_os_str().is_empty() {
+            return;
+        }
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", self.db.display()));
         }
@@ -22,6 +25,12 @@ pub fn start(config: server::ServerConfig) -> TestServer {
     static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let db = std::env::temp_dir().join(format!("codecollab-api-{}-{n}.sqlite", std::process::id()));
+    let url = format!("sqlite://{}", db.display());
+    start_on(config, &url, db)
+}
+
+/// A server on any store URL (`db` is a file to remove afterwards, if any).
+pub fn start_on(config: server::ServerConfig, url: &str, db: std::path::PathBuf) -> TestServer {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let base = runtime.block_on(async {
         let sandbox = sandbox::Sandbox::new(sandbox::SandboxConfig::default()).expect("sandbox");
@@ -36,9 +45,7 @@ pub fn start(config: server::ServerConfig) -> TestServer {
             },
         )
         .expect("engine");
-        let store = store::Store::connect(&format!("sqlite://{}", db.display()))
-            .await
-            .expect("store");
+        let store = store::Store::connect(url).await.expect("store");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
