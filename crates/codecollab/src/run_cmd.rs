@@ -86,6 +86,7 @@ pub fn run(args: RunArgs, engine: &Engine) -> anyhow::Result<ExitCode> {
         args: args.args.clone(),
         compile_limits: None,
         run_limits: Some(limits),
+        cancel: None,
     };
     let passthrough = !args.json;
     let mut on_event = |event: EngineEvent<'_>| {

@@ -142,6 +142,7 @@ pub fn run(args: SandboxArgs, config: SandboxConfig) -> anyhow::Result<ExitCode>
         env,
         limits,
         stdin,
+        cancel: None,
     };
     let passthrough = !args.json;
     let mut on_event = |event: Event<'_>| {

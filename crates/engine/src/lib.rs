@@ -254,6 +254,7 @@ impl Engine {
         }
         let names: Vec<&str> = request.files.iter().map(|f| f.name.as_str()).collect();
         let job = Job {
+            cancel: request.cancel.clone(),
             language: &language,
             info: &info,
             entry: &entry,
@@ -290,6 +291,7 @@ impl Engine {
             env: env_of(&language),
             limits: run_limits,
             stdin,
+            cancel: request.cancel.clone(),
         };
         let outcome = lease.run(spec, &mut |event| relay(Stage::Run, event, on_event))?;
         on_event(EngineEvent::StageFinished {
@@ -346,10 +348,11 @@ impl Engine {
             env: env_of(job.language),
             limits,
             stdin: Stdin::Empty,
+            cancel: job.cancel.clone(),
         };
         let outcome = lease.run(spec, &mut |event| relay(Stage::Compile, event, on_event))?;
         let verdict = match outcome.verdict() {
-            Verdict::RuntimeError => Verdict::CompileError,
+            Verdict::RuntimeError if !outcome.cancelled => Verdict::CompileError,
             other => other,
         };
         if verdict == Verdict::Ok {
@@ -380,6 +383,7 @@ impl Engine {
 
 /// What every stage of one execution shares.
 struct Job<'a> {
+    cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
     language: &'a Language,
     info: &'a LanguageInfo,
     entry: &'a str,
@@ -447,6 +451,8 @@ fn compile_failure(language: LanguageInfo, compile: CompileResult) -> RunResult 
         wall_ms: 0,
         cpu_ms: 0,
         memory_kib: 0,
+        // A compile stage's runtime_error survives only when it was stopped on request.
+        cancelled: compile.verdict == Verdict::RuntimeError,
         compile: Some(compile),
         notes: Vec::new(),
     }
@@ -470,6 +476,7 @@ fn run_result(
         cpu_ms: outcome.cpu_ms,
         memory_kib: outcome.memory_kib,
         compile,
+        cancelled: outcome.cancelled,
         notes: outcome.notes,
     }
 }

@@ -39,6 +39,8 @@ pub struct RunRequest {
     pub compile_limits: Option<Limits>,
     /// Limits of the run stage; `None` takes the language's defaults (`Engine::default_limits`).
     pub run_limits: Option<Limits>,
+    /// Set it to stop the execution, whichever stage it is in.
+    pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Default limits of a compile: compilers need more time and memory than a small program.

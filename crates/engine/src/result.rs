@@ -40,6 +40,8 @@ pub struct RunResult {
     pub cpu_ms: u64,
     pub memory_kib: u64,
     pub compile: Option<CompileResult>,
+    /// Stopped on request (the user pressed Stop), not ended by itself or a limit.
+    pub cancelled: bool,
     /// What was degraded or went wrong inside the sandbox, if anything.
     pub notes: Vec<String>,
 }

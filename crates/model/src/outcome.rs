@@ -31,6 +31,8 @@ pub struct Outcome {
     pub stderr_truncated: bool,
     /// Why the run is `internal_error`, or what was degraded (e.g. no cgroup on this host).
     pub notes: Vec<String>,
+    /// The run was stopped on request (not by a limit).
+    pub cancelled: bool,
 }
 
 impl Outcome {

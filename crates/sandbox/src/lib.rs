@@ -83,6 +83,8 @@ pub struct RunSpec {
     pub env: Vec<(String, String)>,
     pub limits: Limits,
     pub stdin: Stdin,
+    /// Set it to stop the run (a user pressed Stop); noticed within 100 ms.
+    pub cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// A sandbox factory; cheap to clone and shareable between threads.
@@ -310,6 +312,7 @@ impl Lease {
             cgroup: slot.cgroup.as_ref(),
             on_event,
             started,
+            cancel: spec.cancel.as_deref(),
         }
         .run(child, pipes)
     }

@@ -23,6 +23,7 @@ pub(crate) enum KillReason {
     WallTime,
     CpuTime,
     Output,
+    Cancelled,
 }
 
 /// The pipes of a run, parent ends.
@@ -71,6 +72,9 @@ pub(crate) fn judge(facts: &Facts) -> (Verdict, Option<i32>, Option<i32>) {
         Verdict::InternalError
     } else if facts.killed == Some(KillReason::Output) {
         Verdict::OutputLimit
+    } else if facts.killed == Some(KillReason::Cancelled) {
+        // Stopped from outside: the program was killed; `Outcome::cancelled` says by whom.
+        Verdict::RuntimeError
     } else if facts.oom_kills > 0 || (facts.killed.is_some() && thrashed_at_memory_limit(facts)) {
         Verdict::MemoryLimit
     } else if matches!(
@@ -115,6 +119,7 @@ pub(crate) struct Supervisor<'a> {
     pub cgroup: Option<&'a SlotCgroup>,
     pub on_event: &'a mut dyn FnMut(Event<'_>),
     pub started: Instant,
+    pub cancel: Option<&'a std::sync::atomic::AtomicBool>,
 }
 
 struct Captured {
@@ -211,6 +216,14 @@ impl<'s, 'a> RunLoop<'s, 'a> {
         if self.ended.is_none() && now >= self.wall_deadline {
             self.kill(KillReason::WallTime);
         }
+        if self.ended.is_none()
+            && self
+                .sup
+                .cancel
+                .is_some_and(|c| c.load(std::sync::atomic::Ordering::Relaxed))
+        {
+            self.kill(KillReason::Cancelled);
+        }
         if let Some(at) = self.ended
             && now.duration_since(at) > DRAIN_TIMEOUT
         {
@@ -251,6 +264,9 @@ impl<'s, 'a> RunLoop<'s, 'a> {
                 .wall_deadline
                 .min(self.next_stats)
                 .min(self.next_cpu_check),
+            None if self.sup.cancel.is_some() => {
+                self.wall_deadline.min(Instant::now() + STATS_EVERY)
+            }
             None => self.wall_deadline,
         };
         let timeout_ms = deadline
@@ -444,6 +460,10 @@ impl Supervisor<'_> {
                 facts.maxrss_kib.max(init_usage.ru_maxrss as u64)
             }
         };
+        let cancelled = facts.killed == Some(KillReason::Cancelled);
+        if cancelled {
+            notes.push("stopped on request".to_string());
+        }
         let (verdict, exit_code, signal) = judge(&facts);
         if let Some(reason) = facts.setup_failure.take() {
             notes.push(reason);
@@ -461,6 +481,7 @@ impl Supervisor<'_> {
             stdout_truncated: stdout.truncated,
             stderr_truncated: stderr.truncated,
             notes,
+            cancelled,
         }
     }
 }

@@ -204,3 +204,31 @@ fn live_stats_are_sampled_during_a_long_run() {
         "the 50 MiB buffer shows: {samples:?}"
     );
 }
+
+#[test]
+fn a_run_stops_promptly_when_its_cancel_flag_is_set() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let sandbox = sandbox();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let flag = cancel.clone();
+    let setter = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        flag.store(true, Ordering::Relaxed);
+    });
+    let mut spec = spec(
+        &["/bin/sh", "-c", "echo before; sleep 30"],
+        Limits {
+            wall_time_ms: 60_000,
+            ..Limits::default()
+        },
+    );
+    spec.cancel = Some(cancel);
+    let outcome = sandbox.run(spec, &mut |_| {}).expect("run");
+    setter.join().expect("setter");
+    assert!(outcome.cancelled, "{outcome:?}");
+    assert_verdict(&outcome, Verdict::RuntimeError);
+    assert_eq!(outcome.signal, Some(libc::SIGKILL));
+    assert_eq!(stdout(&outcome), "before\n");
+    assert!(outcome.wall_ms < 5_000, "stopped at {} ms", outcome.wall_ms);
+}

@@ -58,6 +58,10 @@ pub struct AppState {
     pub new_job: Arc<Notify>,
     /// Live events of the runs this process knows.
     pub events: Arc<events::EventHub>,
+    /// Stop flags of the runs executing in this process.
+    pub running: Arc<
+        std::sync::Mutex<std::collections::HashMap<String, Arc<std::sync::atomic::AtomicBool>>>,
+    >,
 }
 
 impl AppState {
@@ -69,6 +73,7 @@ impl AppState {
             finished: broadcast::channel(1024).0,
             new_job: Arc::new(Notify::new()),
             events: Arc::new(events::EventHub::default()),
+            running: Arc::default(),
         }
     }
 }

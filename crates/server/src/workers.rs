@@ -8,6 +8,8 @@ use crate::{AppState, now_ms};
 use engine::{EngineEvent, RunInput, Stage};
 use model::Stream;
 use serde_json::json;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use store::JobStatus;
 use tokio::sync::watch;
@@ -68,9 +70,17 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
     events.publish(status("started"));
     let body: Result<RunBody, _> = serde_json::from_str(&job.request);
     let publisher = events.clone();
+    let stop = Arc::new(AtomicBool::new(false));
+    state
+        .running
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(job.id.clone(), stop.clone());
+    let stop_flag = stop.clone();
     let execution = tokio::task::spawn_blocking(move || {
         let body = body.map_err(|e| e.to_string())?;
         let mut request = body.to_request(&engine).map_err(|e| e.message)?;
+        request.cancel = Some(stop_flag);
         if body.interactive {
             let (reader, mut writer) = std::io::pipe().map_err(|e| e.to_string())?;
             std::io::Write::write_all(&mut writer, body.stdin.as_bytes())
@@ -106,15 +116,19 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
             json!({"verdict": "internal_error", "message": format!("the run crashed: {panic}")})
         }
     };
+    state
+        .running
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&job.id);
+    let final_status = if stop.load(Ordering::Relaxed) {
+        JobStatus::Cancelled
+    } else {
+        JobStatus::Finished
+    };
     match state
         .store
-        .finish(
-            &job.id,
-            worker,
-            JobStatus::Finished,
-            &result.to_string(),
-            now_ms(),
-        )
+        .finish(&job.id, worker, final_status, &result.to_string(), now_ms())
         .await
     {
         Ok(true) => {}

@@ -124,6 +124,7 @@ impl RunBody {
             args: self.args.clone(),
             compile_limits: Some(compile_limits),
             run_limits: Some(run_limits),
+            cancel: None,
         })
     }
 
@@ -285,11 +286,26 @@ pub async fn cancel(
     let result = json!({"verdict": null, "message": "cancelled before it ran"}).to_string();
     match state.store.cancel_queued(&id, &result, now_ms()).await? {
         None => Err(ApiError::not_found("run with this id")),
-        Some(JobStatus::Running) => Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "already_running",
-            "the run has started; stopping a running run is not supported yet",
-        )),
+        Some(JobStatus::Running) => {
+            let stop = state
+                .running
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&id)
+                .cloned();
+            let Some(stop) = stop else {
+                return Err(ApiError::new(
+                    StatusCode::CONFLICT,
+                    "running_elsewhere",
+                    "the run is executing on another worker process; it cannot be stopped from here",
+                ));
+            };
+            let mut finished = state.finished.subscribe();
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            // The worker kills the sandbox within 100 ms and records the run as cancelled.
+            let job = wait_final(&state, &id, &mut finished).await?;
+            Ok(Json(view(&job)))
+        }
         Some(_) => {
             let job = state
                 .store
