@@ -1,5 +1,6 @@
 //! The `codecollab` binary: argument parsing and wiring only.
 
+mod config_file;
 mod doctor;
 mod languages_cmd;
 mod run_cmd;
@@ -37,6 +38,10 @@ struct Cli {
         default_value = "/var/cache/codecollab/compile"
     )]
     cache_dir: PathBuf,
+    /// A TOML file of options (keys as the long flags, with underscores); flags and
+    /// `CODECOLLAB_*` variables take precedence over it.
+    #[arg(long, global = true, env = "CODECOLLAB_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -71,7 +76,14 @@ fn engine(config: sandbox::SandboxConfig, cache_dir: PathBuf) -> anyhow::Result<
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args = match config_file::expand(std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(e) => {
+            eprintln!("codecollab: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = Cli::parse_from(args);
     let config = sandbox::SandboxConfig {
         state_dir: cli.state_dir,
         uid_base: cli.uid_base,

@@ -541,3 +541,58 @@ fn after_kill_minus_9_of_the_server_no_accepted_run_is_lost() {
     drop(second);
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn serve_takes_options_from_a_config_file_below_env_and_flags() {
+    let dir = std::env::temp_dir().join(format!("codecollab-config-serve-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let file = dir.join("codecollab.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "bind = \"127.0.0.1:0\"\nworkers = 1\ndata_dir = \"{}\"\n",
+            dir.join("data").display()
+        ),
+    )
+    .expect("write");
+    let first_line = |extra_env: Option<(&str, &str)>, extra_args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_codecollab"));
+        command
+            .arg("--config")
+            .arg(&file)
+            .arg("serve")
+            .args(extra_args)
+            .stdout(std::process::Stdio::piped());
+        command.env_remove("CODECOLLAB_WORKERS");
+        if let Some((key, value)) = extra_env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("serve");
+        let mut line = String::new();
+        std::io::BufRead::read_line(
+            &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+            &mut line,
+        )
+        .expect("read");
+        let _ = child.kill();
+        let _ = child.wait();
+        line
+    };
+    assert!(
+        first_line(None, &[]).contains("(1 workers"),
+        "the file's value"
+    );
+    assert!(
+        first_line(Some(("CODECOLLAB_WORKERS", "2")), &[]).contains("(2 workers"),
+        "the environment wins over the file"
+    );
+    assert!(
+        first_line(Some(("CODECOLLAB_WORKERS", "2")), &["--workers", "3"]).contains("(3 workers"),
+        "a flag wins over both"
+    );
+    assert!(
+        dir.join("data/codecollab.sqlite").exists(),
+        "data_dir from the file"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
