@@ -10,4 +10,14 @@ if grep -rn --include=*.rs 'allow(unsafe_code)' crates | grep -v '^crates/sandbo
   echo "unsafe code outside crates/sandbox" >&2
   exit 1
 fi
+# Dependency arrows point down (ARCHITECTURE.md): the domain, the sandbox and the engine know
+# nothing of the web server or the database.
+for pair in "model tokio" "model sqlx" "languages tokio" "sandbox tokio" "sandbox axum" "sandbox sqlx" \
+            "engine axum" "engine sqlx" "store axum"; do
+  set -- $pair
+  if cargo tree --locked -p "$1" -e normal -i "$2" >/dev/null 2>&1; then
+    echo "crate $1 must not depend on $2" >&2
+    exit 1
+  fi
+done
 cargo nextest run --workspace --locked --no-fail-fast
