@@ -78,6 +78,16 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Every language with its toolchain, off the async threads (detection may start JVMs).
+    pub async fn toolchains(&self) -> Vec<(languages::Language, engine::Toolchain)> {
+        let engine = self.engine.clone();
+        tokio::task::spawn_blocking(move || engine.toolchains())
+            .await
+            .unwrap_or_default()
+    }
+}
+
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

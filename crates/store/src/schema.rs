@@ -3,9 +3,8 @@
 use crate::{Backend, StoreError};
 use sqlx::AnyPool;
 
-const SQLITE: &[&str] = &[
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = NORMAL",
+/// The tables, the same on both backends (types both understand).
+const TABLES: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS jobs (
         id TEXT PRIMARY KEY,
         client TEXT NOT NULL,
@@ -23,23 +22,8 @@ const SQLITE: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, priority, created_at)",
 ];
 
-const POSTGRES: &[&str] = &[
-    "CREATE TABLE IF NOT EXISTS jobs (
-        id TEXT PRIMARY KEY,
-        client TEXT NOT NULL,
-        priority INTEGER NOT NULL,
-        status TEXT NOT NULL,
-        request TEXT NOT NULL,
-        result TEXT,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        worker TEXT,
-        lease_until BIGINT,
-        created_at BIGINT NOT NULL,
-        started_at BIGINT,
-        finished_at BIGINT
-    )",
-    "CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, priority, created_at)",
-];
+/// Per-connection settings of SQLite: write-ahead log, so readers never wait for the writer.
+const SQLITE_SETTINGS: &[&str] = &["PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL"];
 
 /// Serializes schema changes between replicas starting at once: `CREATE … IF NOT EXISTS` is not
 /// safe against itself on PostgreSQL (a unique-violation race in its catalogue).
@@ -51,18 +35,18 @@ pub(crate) async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), Stor
         source,
     };
     let mut connection = pool.acquire().await.map_err(err)?;
-    let statements = match backend {
-        Backend::Sqlite => SQLITE,
+    let settings: &[&str] = match backend {
+        Backend::Sqlite => SQLITE_SETTINGS,
         Backend::Postgres => {
             sqlx::raw_sql(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
                 .execute(&mut *connection)
                 .await
                 .map_err(err)?;
-            POSTGRES
+            &[]
         }
     };
     let mut result = Ok(());
-    for statement in statements {
+    for statement in settings.iter().chain(TABLES) {
         if let Err(e) = sqlx::raw_sql(statement).execute(&mut *connection).await {
             result = Err(err(e));
             break;

@@ -6,10 +6,7 @@ use axum::extract::State;
 use serde_json::{Value, json};
 
 pub async fn list(State(state): State<AppState>) -> Json<Value> {
-    let engine = state.engine.clone();
-    let toolchains = tokio::task::spawn_blocking(move || engine.toolchains())
-        .await
-        .unwrap_or_default();
+    let toolchains = state.toolchains().await;
     Json(Value::Array(
         toolchains
             .into_iter()

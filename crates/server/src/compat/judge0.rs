@@ -125,10 +125,7 @@ pub async fn config_info(State(state): State<AppState>) -> Json<Value> {
 }
 
 pub async fn languages(State(state): State<AppState>) -> Json<Value> {
-    let engine = state.engine.clone();
-    let toolchains = tokio::task::spawn_blocking(move || engine.toolchains())
-        .await
-        .unwrap_or_default();
+    let toolchains = state.toolchains().await;
     let available = |id: &str| toolchains.iter().any(|(l, t)| l.id == id && t.available);
     let version = |id: &str| {
         toolchains

@@ -20,10 +20,7 @@ fn piston_error(error: ApiError) -> Response {
 }
 
 pub async fn runtimes(State(state): State<AppState>) -> Json<Value> {
-    let engine = state.engine.clone();
-    let toolchains = tokio::task::spawn_blocking(move || engine.toolchains())
-        .await
-        .unwrap_or_default();
+    let toolchains = state.toolchains().await;
     Json(Value::Array(
         toolchains
             .into_iter()
