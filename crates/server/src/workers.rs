@@ -14,6 +14,8 @@ use std::time::Duration;
 use store::JobStatus;
 use tokio::sync::watch;
 
+/// How often a running job's worker looks for a cancel asked through another process.
+const CANCEL_POLL: Duration = Duration::from_millis(500);
 /// A job is tried this many times before it is failed (one retry after a lost worker).
 pub const MAX_ATTEMPTS: i32 = 2;
 /// How often an idle worker looks at the queue when no local notification comes (other
@@ -97,9 +99,16 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
     let lease = state.config.lease;
     let mut renew = tokio::time::interval(lease / 3);
     renew.tick().await;
+    let mut cancel_check = tokio::time::interval(CANCEL_POLL);
     let outcome = loop {
         tokio::select! {
             done = &mut execution => break done,
+            _ = cancel_check.tick() => {
+                // A cancel asked through another server process reaches us through the store.
+                if state.store.cancel_requested(&job.id).await.unwrap_or(false) {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
             _ = renew.tick() => {
                 let until = now_ms() + lease.as_millis() as i64;
                 if !state.store.extend_lease(&job.id, worker, until).await.unwrap_or(false) {

@@ -586,3 +586,51 @@ fn a_running_run_is_stopped_by_cancel_and_recorded_as_cancelled() {
         "stopped long before its 60 s sleep"
     );
 }
+
+#[test]
+fn a_run_executing_in_another_server_process_is_stopped_through_the_store() {
+    let db = std::env::temp_dir().join(format!(
+        "codecollab-two-servers-{}.sqlite",
+        std::process::id()
+    ));
+    let url = format!("sqlite://{}", db.display());
+    let runner = start_on(
+        server::ServerConfig {
+            workers: 1,
+            ..Default::default()
+        },
+        &url,
+        db.clone(),
+    );
+    let front = start_on(
+        server::ServerConfig {
+            workers: 0,
+            ..Default::default()
+        },
+        &url,
+        std::path::PathBuf::new(),
+    );
+    let (_, created) = post(
+        &front,
+        "/api/v1/runs",
+        &json!({"language": "bash", "source": "echo started; sleep 60", "limits": {"wall_time_ms": 90000}}),
+    );
+    let id = created["id"].as_str().expect("id").to_string();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while get(&front, &format!("/api/v1/runs/{id}")).1["status"] != "running" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the other server never ran it"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let asked = std::time::Instant::now();
+    let (status, stopped) = post(&front, &format!("/api/v1/runs/{id}/cancel"), &json!({}));
+    assert_eq!(status, 200, "{stopped}");
+    assert_eq!(stopped["status"], "cancelled");
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "stopped long before its 60 s sleep"
+    );
+    drop(runner);
+}

@@ -276,6 +276,35 @@ impl Store {
         Ok(self.get(id).await?.map(|job| job.status))
     }
 
+    /// Asks whichever worker runs `id` to stop it; true when the run is running.
+    pub async fn request_cancel(&self, id: &str) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET cancel_requested = 1 WHERE id = $1 AND status = 'running'",
+        )
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db("requesting a cancel"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Whether someone asked to stop `id` (read by the worker running it).
+    pub async fn cancel_requested(&self, id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT cancel_requested FROM jobs WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db("reading a cancel request"))?;
+        Ok(match row {
+            Some(row) => {
+                row.try_get::<i32, _>("cancel_requested")
+                    .map_err(db("reading a cancel request"))?
+                    != 0
+            }
+            None => false,
+        })
+    }
+
     pub async fn get(&self, id: &str) -> Result<Option<Job>, StoreError> {
         let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
             .bind(id)

@@ -17,7 +17,8 @@ const TABLES: &[&str] = &[
         lease_until BIGINT,
         created_at BIGINT NOT NULL,
         started_at BIGINT,
-        finished_at BIGINT
+        finished_at BIGINT,
+        cancel_requested INTEGER NOT NULL DEFAULT 0
     )",
     "CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, priority, created_at)",
 ];
@@ -52,6 +53,11 @@ pub(crate) async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), Stor
             break;
         }
     }
+    if result.is_ok() {
+        result = add_missing_columns(&mut connection, backend)
+            .await
+            .map_err(err);
+    }
     if backend == Backend::Postgres {
         sqlx::raw_sql(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
             .execute(&mut *connection)
@@ -59,4 +65,41 @@ pub(crate) async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), Stor
             .map_err(err)?;
     }
     result
+}
+
+/// Columns added after a table first shipped, for databases created before them.
+async fn add_missing_columns(
+    connection: &mut sqlx::AnyConnection,
+    backend: Backend,
+) -> Result<(), sqlx::Error> {
+    use sqlx::Row;
+    const ADDED: &[(&str, &str)] = &[("cancel_requested", "INTEGER NOT NULL DEFAULT 0")];
+    for (column, definition) in ADDED {
+        let present = match backend {
+            Backend::Sqlite => {
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM pragma_table_info('jobs') WHERE name = $1",
+                )
+                .bind(*column)
+                .fetch_one(&mut *connection)
+                .await?;
+                row.try_get::<i64, _>("n")? > 0
+            }
+            // PostgreSQL says IF NOT EXISTS itself.
+            Backend::Postgres => false,
+        };
+        if !present {
+            let guard = if backend == Backend::Postgres {
+                "IF NOT EXISTS "
+            } else {
+                ""
+            };
+            sqlx::raw_sql(&format!(
+                "ALTER TABLE jobs ADD COLUMN {guard}{column} {definition}"
+            ))
+            .execute(&mut *connection)
+            .await?;
+        }
+    }
+    Ok(())
 }

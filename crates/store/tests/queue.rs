@@ -341,3 +341,60 @@ async fn an_unsupported_url_is_refused_clearly() {
         .to_string();
     assert!(err.contains("use sqlite://PATH or postgres://"), "{err}");
 }
+
+#[tokio::test]
+async fn a_database_from_before_a_column_existed_gets_it_at_start_up() {
+    let path = std::env::temp_dir().join(format!("{}.sqlite", unique("old-schema")));
+    let url = format!("sqlite://{}", path.display());
+    let old = Store::connect(&url).await.expect("create");
+    old.execute_raw("ALTER TABLE jobs DROP COLUMN cancel_requested")
+        .await
+        .expect("simulate the old schema");
+    drop(old);
+    let store = Store::connect(&url).await.expect("migrate");
+    store.enqueue(&job("j", "c", 0, 1)).await.expect("enqueue");
+    store
+        .claim("w", 2, 30_000)
+        .await
+        .expect("claim")
+        .expect("job");
+    assert!(store.request_cancel("j").await.expect("request"));
+    assert!(store.cancel_requested("j").await.expect("read"));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+async fn a_cancel_asked_anywhere_is_seen_by_the_worker(store: Store) {
+    store.enqueue(&job("c1", "c", 0, 1)).await.expect("enqueue");
+    assert!(
+        !store.request_cancel("c1").await.expect("request"),
+        "only a running run can be asked to stop"
+    );
+    store
+        .claim("w", 2, 30_000)
+        .await
+        .expect("claim")
+        .expect("job");
+    assert!(!store.cancel_requested("c1").await.expect("read"));
+    assert!(store.request_cancel("c1").await.expect("request"));
+    assert!(store.cancel_requested("c1").await.expect("read"));
+}
+
+mod cancel_requests {
+    use super::*;
+
+    #[tokio::test]
+    async fn on_sqlite() {
+        let db = open(Backend::Sqlite, "cancel").await;
+        a_cancel_asked_anywhere_is_seen_by_the_worker(db.store.clone()).await;
+        db.cleanup().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_postgres() {
+        let db = open(Backend::Postgres, "cancel").await;
+        a_cancel_asked_anywhere_is_seen_by_the_worker(db.store.clone()).await;
+        db.cleanup().await;
+    }
+}

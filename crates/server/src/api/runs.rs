@@ -293,14 +293,13 @@ pub async fn cancel(
                 .unwrap_or_else(|p| p.into_inner())
                 .get(&id)
                 .cloned();
-            let Some(stop) = stop else {
-                return Err(ApiError::new(
-                    StatusCode::CONFLICT,
-                    "running_elsewhere",
-                    "the run is executing on another worker process; it cannot be stopped from here",
-                ));
-            };
             let mut finished = state.finished.subscribe();
+            let Some(stop) = stop else {
+                // Running in another server process: its worker reads the request from the store.
+                state.store.request_cancel(&id).await?;
+                let job = wait_final(&state, &id, &mut finished).await?;
+                return Ok(Json(view(&job)));
+            };
             stop.store(true, std::sync::atomic::Ordering::Relaxed);
             // The worker kills the sandbox within 100 ms and records the run as cancelled.
             let job = wait_final(&state, &id, &mut finished).await?;
