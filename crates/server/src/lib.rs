@@ -6,6 +6,7 @@ mod compat;
 mod error;
 pub mod events;
 mod metrics;
+mod web;
 mod workers;
 
 pub use error::ApiError;
@@ -88,6 +89,15 @@ impl AppState {
     }
 }
 
+/// Bytes for ids nobody can guess (run ids, snippet links).
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    if let Ok(mut random) = std::fs::File::open("/dev/urandom") {
+        let _ = std::io::Read::read_exact(&mut random, &mut bytes);
+    }
+    bytes
+}
+
 pub fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -100,6 +110,7 @@ pub fn router(state: AppState) -> Router {
     let limit = state.config.max_body_bytes;
     api::routes()
         .route("/metrics", axum::routing::get(metrics::render))
+        .fallback(web::fallback)
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)

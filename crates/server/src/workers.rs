@@ -69,6 +69,11 @@ async fn work(state: AppState, worker: String, mut shutdown: watch::Receiver<boo
 async fn run(state: &AppState, worker: &str, job: store::Job) {
     let engine = state.engine.clone();
     let events = state.events.open(&job.id);
+    if events.is_empty() {
+        // Submitted through another process (or before a restart): the story still starts
+        // at the queue, for every client.
+        events.publish(status("queued"));
+    }
     events.publish(status("started"));
     let body: Result<RunBody, _> = serde_json::from_str(&job.request);
     let publisher = events.clone();
@@ -135,6 +140,17 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
     } else {
         JobStatus::Finished
     };
+    // Kept before the run is final, so that whoever sees it final also finds its output.
+    if let Err(e) = state
+        .store
+        .save_events(&job.id, &events.history_json())
+        .await
+    {
+        eprintln!(
+            "codecollab: worker {worker}: keeping the output of {}: {e}",
+            job.id
+        );
+    }
     match state
         .store
         .finish(&job.id, worker, final_status, &result.to_string(), now_ms())

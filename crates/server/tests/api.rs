@@ -460,12 +460,15 @@ fn the_openapi_document_describes_every_route_and_the_docs_page_serves() {
     assert_eq!(status, 200);
     assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().expect("paths");
+    let (_, ui_page) = get(&server, "/no-such-page");
     for route in [
         "/api/v1/runs",
         "/api/v1/runs/{id}",
         "/api/v1/runs/{id}/cancel",
         "/api/v1/runs/{id}/events",
         "/api/v1/languages",
+        "/api/v1/snippets",
+        "/api/v1/snippets/{id}",
         "/api/v2/execute",
         "/api/v2/runtimes",
         "/submissions",
@@ -483,10 +486,13 @@ fn the_openapi_document_describes_every_route_and_the_docs_page_serves() {
     ] {
         assert!(paths.contains_key(route), "{route} is not documented");
         let concrete = route.replace("{id}", "1").replace("{token}", "x");
-        // A route that exists answers anything but the router's own bare 404 (a handler's 404
-        // has a JSON body; 405 means the route exists for another method).
+        // A route that exists answers anything but the fallback's: its "no route" 404, or the
+        // web UI's page (405 means the route exists for another method).
         let (status, body) = get(&server, &concrete);
-        let handled = status != 404 || body.get("code").is_some() || body.get("error").is_some();
+        let no_route = body["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("no route"));
+        let handled = !(status == 404 && no_route) && body != ui_page;
         assert!(handled, "{route} documented but not served");
     }
     let html = agent()
@@ -587,10 +593,10 @@ fn a_running_run_is_stopped_by_cancel_and_recorded_as_cancelled() {
     );
 }
 
-#[test]
-fn a_run_executing_in_another_server_process_is_stopped_through_the_store() {
+/// Two server processes' worth on one SQLite file: `runner` executes, `front` only answers.
+fn two_servers(name: &str) -> (TestServer, TestServer) {
     let db = std::env::temp_dir().join(format!(
-        "codecollab-two-servers-{}.sqlite",
+        "codecollab-two-servers-{name}-{}.sqlite",
         std::process::id()
     ));
     let url = format!("sqlite://{}", db.display());
@@ -610,6 +616,47 @@ fn a_run_executing_in_another_server_process_is_stopped_through_the_store() {
         &url,
         std::path::PathBuf::new(),
     );
+    (runner, front)
+}
+
+#[test]
+fn a_client_of_another_server_process_gets_the_whole_output_of_a_run() {
+    let (runner, front) = two_servers("events");
+    let (_, created) = post(
+        &front,
+        "/api/v1/runs",
+        &json!({"language": "bash", "source": "echo one; sleep 0.5; echo two >&2"}),
+    );
+    let id = created["id"].as_str().expect("id").to_string();
+    // Connected while it runs elsewhere: statuses while it runs, then its output and result.
+    let mut during = connect_events(&front, &id);
+    let live = kinds(&read_until_result(&mut during));
+    assert!(
+        live.ends_with(&[
+            "stdout:one\n".into(),
+            "stderr:two\n".into(),
+            "result".into()
+        ]),
+        "{live:?}"
+    );
+    // Connected long after (the runner has forgotten nothing the store keeps): the same story
+    // as the runner's own clients get.
+    let from_front = kinds(&read_until_result(&mut connect_events(&front, &id)));
+    let from_runner = kinds(&read_until_result(&mut connect_events(&runner, &id)));
+    assert_eq!(from_front, from_runner);
+    assert_eq!(
+        from_front.first().map(String::as_str),
+        Some("status:queued")
+    );
+    assert!(
+        from_front.ends_with(&live[live.len() - 3..]),
+        "{from_front:?}"
+    );
+}
+
+#[test]
+fn a_run_executing_in_another_server_process_is_stopped_through_the_store() {
+    let (runner, front) = two_servers("cancel");
     let (_, created) = post(
         &front,
         "/api/v1/runs",

@@ -8,6 +8,9 @@
 //! has one writer, so a single `UPDATE … RETURNING` is atomic).
 
 mod schema;
+mod shared;
+
+pub use shared::Snippet;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
@@ -352,8 +355,16 @@ impl Store {
         row.try_get::<i64, _>("n").map_err(db("counting the queue"))
     }
 
-    /// Deletes finished jobs older than `before_ms` (the retention setting).
+    /// Deletes finished jobs older than `before_ms` (the retention setting), with their events.
     pub async fn purge_finished(&self, before_ms: i64) -> Result<u64, StoreError> {
+        sqlx::query(
+            "DELETE FROM run_events WHERE job_id IN (SELECT id FROM jobs \
+             WHERE status IN ('finished', 'cancelled') AND finished_at < $1)",
+        )
+        .bind(before_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(db("purging old events"))?;
         let done = sqlx::query(
             "DELETE FROM jobs WHERE status IN ('finished', 'cancelled') AND finished_at < $1",
         )

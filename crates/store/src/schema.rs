@@ -21,6 +21,18 @@ const TABLES: &[&str] = &[
         cancel_requested INTEGER NOT NULL DEFAULT 0
     )",
     "CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, priority, created_at)",
+    // The whole event stream of a finished run, kept as long as the run (retention), so that a
+    // client of any server process can replay it.
+    "CREATE TABLE IF NOT EXISTS run_events (
+        job_id TEXT PRIMARY KEY,
+        events TEXT NOT NULL
+    )",
+    // Shared code: the body is the JSON the UI saved; links to it never expire.
+    "CREATE TABLE IF NOT EXISTS snippets (
+        id TEXT PRIMARY KEY,
+        body TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    )",
 ];
 
 /// Per-connection settings of SQLite: write-ahead log, so readers never wait for the writer.

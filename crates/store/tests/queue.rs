@@ -292,9 +292,47 @@ async fn finished_jobs_past_retention_are_purged(store: Store) {
             .await
             .expect("finish");
     }
+    for id in ["old", "new"] {
+        store.save_events(id, "[]").await.expect("events");
+    }
     assert_eq!(store.purge_finished(15).await.expect("purge"), 1);
     assert!(store.get("old").await.expect("get").is_none());
+    assert!(store.events("old").await.expect("events").is_none());
+    assert!(store.events("new").await.expect("events").is_some());
     assert!(store.get("new").await.expect("get").is_some());
+}
+
+async fn a_run_s_events_are_kept_and_the_last_attempt_wins(store: Store) {
+    assert!(store.events("r").await.expect("read").is_none());
+    store
+        .save_events("r", r#"[{"type":"stdout","data":"first"}]"#)
+        .await
+        .expect("save");
+    store
+        .save_events("r", r#"[{"type":"stdout","data":"retried"}]"#)
+        .await
+        .expect("save again");
+    let kept = store.events("r").await.expect("read").expect("kept");
+    assert!(
+        kept.contains("retried") && !kept.contains("first"),
+        "{kept}"
+    );
+}
+
+async fn a_snippet_is_kept_and_its_id_is_never_reused(store: Store) {
+    let snippet = store::Snippet {
+        id: "abc".into(),
+        body: r#"{"language":"python"}"#.into(),
+        created_at_ms: 7,
+    };
+    assert!(store.insert_snippet(&snippet).await.expect("insert"));
+    let other = store::Snippet {
+        body: r#"{"language":"c"}"#.into(),
+        ..snippet.clone()
+    };
+    assert!(!store.insert_snippet(&other).await.expect("insert taken"));
+    assert_eq!(store.snippet("abc").await.expect("read"), Some(snippet));
+    assert_eq!(store.snippet("nope").await.expect("read"), None);
 }
 
 macro_rules! story {
@@ -331,6 +369,8 @@ story!(
     a_queued_job_can_be_cancelled_and_a_running_one_is_left_to_its_worker,
     racing_workers_never_claim_a_job_twice,
     finished_jobs_past_retention_are_purged,
+    a_run_s_events_are_kept_and_the_last_attempt_wins,
+    a_snippet_is_kept_and_its_id_is_never_reused,
 );
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 
 mod languages;
 mod runs;
+mod snippets;
 mod stream;
 
 use crate::AppState;
@@ -17,6 +18,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/runs/{id}/cancel", post(runs::cancel))
         .route("/api/v1/runs/{id}/events", get(stream::events))
         .route("/api/v1/languages", get(languages::list))
+        .route("/api/v1/snippets", post(snippets::create))
+        .route("/api/v1/snippets/{id}", get(snippets::show))
         .route("/submissions", post(crate::compat::judge0::create))
         .route(
             "/submissions/batch",

@@ -168,11 +168,10 @@ pub fn view(job: &Job) -> Value {
 }
 
 fn new_id() -> String {
-    let mut bytes = [0u8; 16];
-    if let Ok(mut random) = std::fs::File::open("/dev/urandom") {
-        let _ = std::io::Read::read_exact(&mut random, &mut bytes);
-    }
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::random_bytes::<16>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub async fn create(

@@ -13,6 +13,9 @@ use serde_json::json;
 use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
+/// How often a client of a run executing elsewhere looks at the store.
+const ELSEWHERE_POLL: Duration = Duration::from_millis(250);
+
 #[derive(Debug, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 enum ClientMessage {
@@ -50,7 +53,9 @@ async fn relay(mut socket: WebSocket, state: AppState, id: String) {
         return;
     };
     let (history, mut live, done) = run.subscribe();
+    let mut seen = Seen::default();
     for message in &history {
+        seen.note(message);
         if !send(&mut socket, message).await {
             return;
         }
@@ -59,11 +64,21 @@ async fn relay(mut socket: WebSocket, state: AppState, id: String) {
         let _ = socket.send(Message::Close(None)).await;
         return;
     }
+    // Runs executing in another process never finish in this one's memory: their end is
+    // read from the store.
+    let mut elsewhere = tokio::time::interval(ELSEWHERE_POLL);
     loop {
         tokio::select! {
+            _ = elsewhere.tick() => {
+                if let Some(job) = finished_elsewhere(&state, &id).await {
+                    replay(&mut socket, &state, &job, &seen).await;
+                    return;
+                }
+            }
             message = live.recv() => match message {
                 Ok(text) => {
                     let last = text.contains(r#""type":"result""#);
+                    seen.note(&text);
                     if !send(&mut socket, &text).await || last {
                         break;
                     }
@@ -95,23 +110,68 @@ async fn relay(mut socket: WebSocket, state: AppState, id: String) {
 
 async fn from_store(socket: &mut WebSocket, state: &AppState, id: &str) {
     let mut last_status = String::new();
+    let mut seen = Seen::default();
     loop {
         let Ok(Some(job)) = state.store.get(id).await else {
             return;
         };
+        if job.status.is_final() {
+            replay(socket, state, &job, &seen).await;
+            return;
+        }
         if job.status.as_str() != last_status {
             last_status = job.status.as_str().to_string();
-            if !send(socket, &crate::events::status(&last_status).to_string()).await {
+            let message = crate::events::status(&last_status).to_string();
+            seen.note(&message);
+            if !send(socket, &message).await {
                 return;
             }
         }
-        if job.status.is_final() {
-            let mut result = view(&job);
-            result["type"] = json!("result");
-            let _ = send(socket, &result.to_string()).await;
-            let _ = socket.send(Message::Close(None)).await;
+        tokio::time::sleep(ELSEWHERE_POLL).await;
+    }
+}
+
+/// The final job if it finished, but not in this process.
+async fn finished_elsewhere(state: &AppState, id: &str) -> Option<store::Job> {
+    let here = state
+        .running
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .contains_key(id);
+    if here {
+        return None;
+    }
+    let job = state.store.get(id).await.ok().flatten()?;
+    job.status.is_final().then_some(job)
+}
+
+/// The statuses a client has been sent, so that a replay does not repeat them.
+#[derive(Debug, Default)]
+struct Seen(std::collections::HashSet<String>);
+
+impl Seen {
+    fn note(&mut self, message: &str) {
+        if message.contains(r#""type":"status""#) {
+            self.0.insert(message.to_string());
+        }
+    }
+}
+
+/// Sends a finished run's recorded stream (less the statuses the client has seen), then its
+/// result, and closes.
+async fn replay(socket: &mut WebSocket, state: &AppState, job: &store::Job, seen: &Seen) {
+    let recorded = state.store.events(&job.id).await.ok().flatten();
+    let messages: Vec<serde_json::Value> = recorded
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    for message in messages {
+        let text = message.to_string();
+        if !seen.0.contains(&text) && !send(socket, &text).await {
             return;
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
     }
+    let mut result = view(job);
+    result["type"] = json!("result");
+    let _ = send(socket, &result.to_string()).await;
+    let _ = socket.send(Message::Close(None)).await;
 }

@@ -1,0 +1,71 @@
+//! What outlives a run's process: the recorded event stream of finished runs and shared
+//! snippets.
+
+use crate::{Store, StoreError, db};
+use sqlx::Row;
+
+/// Code someone shared: `body` is the JSON document the API accepted (language, files, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    pub id: String,
+    pub body: String,
+    pub created_at_ms: i64,
+}
+
+impl Store {
+    /// Records the event stream of a finished run (a JSON array); replaces an earlier record
+    /// (a retried run's second attempt is the one that counts).
+    pub async fn save_events(&self, job_id: &str, events: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO run_events (job_id, events) VALUES ($1, $2) \
+             ON CONFLICT (job_id) DO UPDATE SET events = excluded.events",
+        )
+        .bind(job_id)
+        .bind(events)
+        .execute(&self.pool)
+        .await
+        .map_err(db("saving a run's events"))?;
+        Ok(())
+    }
+
+    pub async fn events(&self, job_id: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT events FROM run_events WHERE job_id = $1")
+            .bind(job_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db("reading a run's events"))?;
+        row.map(|r| r.try_get::<String, _>("events"))
+            .transpose()
+            .map_err(db("reading a run's events"))
+    }
+
+    /// Saves a snippet; `false` when the id is taken (the caller draws another).
+    pub async fn insert_snippet(&self, snippet: &Snippet) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO snippets (id, body, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&snippet.id)
+        .bind(&snippet.body)
+        .bind(snippet.created_at_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(db("saving a snippet"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn snippet(&self, id: &str) -> Result<Option<Snippet>, StoreError> {
+        let row = sqlx::query("SELECT id, body, created_at FROM snippets WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db("reading a snippet"))?;
+        let Some(row) = row else { return Ok(None) };
+        let get = db("reading a snippet");
+        Ok(Some(Snippet {
+            id: row.try_get("id").map_err(get)?,
+            body: row.try_get("body").map_err(db("reading a snippet"))?,
+            created_at_ms: row.try_get("created_at").map_err(db("reading a snippet"))?,
+        }))
+    }
+}
