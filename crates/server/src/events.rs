@@ -1,20 +1,19 @@
 //! Live events of runs: every message a run has produced so far, kept while it runs (and a
-//! minute after), and a broadcast channel for what comes next — so that a client connecting late
-//! first receives everything it missed, in order, with no gap and no duplicate.
+//! minute after), and a counter clients wait on for what comes next. Each client reads the one
+//! shared history from its own position, so a client connecting late first receives everything
+//! it missed, in order, with no gap and no duplicate, and a slow client never loses messages
+//! (it only falls behind). Nothing is kept per client but a position.
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::broadcast;
+use tokio::sync::watch;
 
 /// How long a finished run's events stay in memory for late clients (the result itself is in
 /// the store for as long as the retention setting keeps it).
 const KEEP_AFTER_FINISH: Duration = Duration::from_secs(60);
-/// Messages a slow client may fall behind before it is disconnected (it can reconnect and
-/// receive the history again).
-const CLIENT_BACKLOG: usize = 4096;
 
 #[derive(Debug, Default)]
 pub struct EventHub {
@@ -24,7 +23,8 @@ pub struct EventHub {
 #[derive(Debug)]
 pub struct RunEvents {
     inner: Mutex<Inner>,
-    sender: broadcast::Sender<Arc<str>>,
+    /// How many messages the history holds; clients wait for it to change.
+    published: watch::Sender<usize>,
 }
 
 #[derive(Debug, Default)]
@@ -43,7 +43,7 @@ impl EventHub {
             .or_insert_with(|| {
                 Arc::new(RunEvents {
                     inner: Mutex::default(),
-                    sender: broadcast::channel(CLIENT_BACKLOG).0,
+                    published: watch::channel(0).0,
                 })
             })
             .clone()
@@ -81,14 +81,21 @@ impl RunEvents {
             inner.done = true;
             inner.stdin = None;
         }
-        inner.history.push(text.clone());
-        let _ = self.sender.send(text);
+        inner.history.push(text);
+        self.published.send_replace(inner.history.len());
     }
 
-    /// Everything so far and a receiver for the rest, taken together under the lock.
-    pub fn subscribe(&self) -> (Vec<Arc<str>>, broadcast::Receiver<Arc<str>>, bool) {
+    /// A receiver that changes whenever a message is published.
+    pub fn watch(&self) -> watch::Receiver<usize> {
+        self.published.subscribe()
+    }
+
+    /// The messages from position `from` on, and whether the run is over (nothing will follow
+    /// them).
+    pub fn since(&self, from: usize) -> (Vec<Arc<str>>, bool) {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        (inner.history.clone(), self.sender.subscribe(), inner.done)
+        let start = from.min(inner.history.len());
+        (inner.history[start..].to_vec(), inner.done)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -181,18 +188,34 @@ mod tests {
     }
 
     #[test]
-    fn a_late_subscriber_gets_the_history_then_the_rest_and_nothing_after_the_result() {
+    fn a_reader_gets_everything_from_its_position_and_nothing_after_the_result() {
         let run = RunEvents {
             inner: Mutex::default(),
-            sender: broadcast::channel(16).0,
+            published: watch::channel(0).0,
         };
+        let mut changes = run.watch();
         run.publish(status("queued"));
-        let (history, mut rx, done) = run.subscribe();
-        assert_eq!((history.len(), done), (1, false));
+        assert!(changes.has_changed().expect("open"));
+        let (first, done) = run.since(0);
+        assert_eq!((first.len(), done), (1, false));
+        changes.mark_unchanged();
         run.publish(json!({"type": "result"}));
         run.publish(status("ignored"));
-        assert_eq!(&*rx.try_recv().expect("result"), r#"{"type":"result"}"#);
-        assert!(rx.try_recv().is_err(), "nothing after the result");
-        assert!(run.subscribe().2, "done");
+        assert!(changes.has_changed().expect("open"));
+        let (rest, done) = run.since(first.len());
+        assert_eq!(rest.len(), 1, "nothing after the result");
+        assert_eq!(&*rest[0], r#"{"type":"result"}"#);
+        assert!(done);
+        assert!(run.since(99).0.is_empty());
+    }
+
+    #[test]
+    fn a_run_costs_its_messages_not_a_buffer_per_run() {
+        // A preallocated per-run channel of thousands of slots once held ~130 KiB per run for
+        // a minute after it ended; the history is all a run keeps now.
+        let hub = EventHub::default();
+        let run = hub.open("r");
+        run.publish(status("queued"));
+        assert!(run.inner.lock().expect("lock").history.capacity() <= 8);
     }
 }

@@ -11,7 +11,6 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
 
 /// How often a client of a run executing elsewhere looks at the store.
 const ELSEWHERE_POLL: Duration = Duration::from_millis(250);
@@ -52,22 +51,25 @@ async fn relay(mut socket: WebSocket, state: AppState, id: String) {
         from_store(&mut socket, &state, &id).await;
         return;
     };
-    let (history, mut live, done) = run.subscribe();
+    let mut changes = run.watch();
     let mut seen = Seen::default();
-    for message in &history {
-        seen.note(message);
-        if !send(&mut socket, message).await {
-            return;
-        }
-    }
-    if done {
-        let _ = socket.send(Message::Close(None)).await;
-        return;
-    }
+    let mut position = 0;
     // Runs executing in another process never finish in this one's memory: their end is
     // read from the store.
     let mut elsewhere = tokio::time::interval(ELSEWHERE_POLL);
     loop {
+        changes.mark_unchanged();
+        let (messages, done) = run.since(position);
+        for message in &messages {
+            seen.note(message);
+            if !send(&mut socket, message).await {
+                return;
+            }
+        }
+        position += messages.len();
+        if done {
+            break;
+        }
         tokio::select! {
             _ = elsewhere.tick() => {
                 if let Some(job) = finished_elsewhere(&state, &id).await {
@@ -75,19 +77,8 @@ async fn relay(mut socket: WebSocket, state: AppState, id: String) {
                     return;
                 }
             }
-            message = live.recv() => match message {
-                Ok(text) => {
-                    let last = text.contains(r#""type":"result""#);
-                    seen.note(&text);
-                    if !send(&mut socket, &text).await || last {
-                        break;
-                    }
-                }
-                Err(RecvError::Lagged(_)) => {
-                    let _ = send(&mut socket, &json!({"type": "error", "message": "client too slow; reconnect to resume"}).to_string()).await;
-                    break;
-                }
-                Err(RecvError::Closed) => break,
+            changed = changes.changed() => if changed.is_err() {
+                break;
             },
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMessage>(&text) {
