@@ -177,3 +177,17 @@ fn program_arguments_reach_the_program() {
     let result = engine.execute(req, &mut |_| {}).expect("run");
     assert_eq!(result.stdout, "['a b', '--flag']\n");
 }
+
+#[test]
+fn a_jvm_program_may_use_most_of_its_memory_limit_for_its_heap() {
+    // 600 MiB of a 1 GiB limit: more than the JVM's default heap (25 % of the limit) allows.
+    let source = "public class Main { public static void main(String[] a) { \
+        byte[][] blocks = new byte[600][]; \
+        for (int i = 0; i < blocks.length; i++) { blocks[i] = new byte[1 << 20]; blocks[i][0] = 1; } \
+        System.out.println(\"held \" + blocks.length + \" MiB\"); } }";
+    let result = engine()
+        .execute(request("java", &[("Main.java", source)]), &mut |_| {})
+        .expect("run");
+    assert_eq!(result.verdict, Verdict::Ok, "{result:?}");
+    assert_eq!(result.stdout, "held 600 MiB\n");
+}
