@@ -1,0 +1,210 @@
+// The code editor: CodeMirror 6 with the usual editing set (history, search, bracket matching
+// and closing, language-aware indentation, multiple cursors, folding), one editor state per
+// file so each keeps its own undo history, the language mode loaded lazily, and the
+// compiler's errors marked on their lines.
+import { useEffect, useRef } from 'react';
+import { Compartment, EditorState, Prec, RangeSetBuilder, StateEffect, StateField, type Extension } from '@codemirror/state';
+import {
+  Decoration,
+  EditorView,
+  crosshairCursor,
+  drawSelection,
+  dropCursor,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  keymap,
+  lineNumbers,
+  rectangularSelection,
+  type DecorationSet,
+} from '@codemirror/view';
+import { defaultKeymap, history, historyKeymap, indentWithTab } from '@codemirror/commands';
+import {
+  bracketMatching,
+  defaultHighlightStyle,
+  foldGutter,
+  foldKeymap,
+  indentOnInput,
+  indentUnit,
+  syntaxHighlighting,
+} from '@codemirror/language';
+import { highlightSelectionMatches, searchKeymap } from '@codemirror/search';
+import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete';
+import { lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from '@codemirror/lint';
+import { oneDark } from '@codemirror/theme-one-dark';
+import type { Diagnostic } from './diagnostics';
+import { loadMode } from './modes';
+
+export interface EditorProps {
+  fileName: string;
+  content: string;
+  mode: string;
+  dark: boolean;
+  diagnostics: Diagnostic[];
+  onChange: (content: string) => void;
+  onRun: () => void;
+}
+
+const setErrorLines = StateEffect.define<Diagnostic[]>();
+
+/** A background on every line with an error or warning, easy to spot at a glance. */
+const errorLines = StateField.define<DecorationSet>({
+  create: () => Decoration.none,
+  update(lines, tr) {
+    for (const effect of tr.effects) {
+      if (effect.is(setErrorLines)) {
+        const builder = new RangeSetBuilder<Decoration>();
+        const sorted = [...effect.value].sort((a, b) => a.line - b.line);
+        for (const d of sorted) {
+          if (d.line > tr.state.doc.lines) continue;
+          const line = tr.state.doc.line(d.line);
+          builder.add(line.from, line.from, Decoration.line({ class: d.severity === 'error' ? 'cm-error-line' : 'cm-warning-line' }));
+        }
+        return builder.finish();
+      }
+    }
+    return lines.map(tr.changes);
+  },
+  provide: (field) => EditorView.decorations.from(field),
+});
+
+function indentFor(mode: string): string {
+  if (mode === 'go') return '\t';
+  if (['python', 'java', 'csharp', 'kotlin', 'scala', 'rust', 'c', 'cpp', 'swift'].includes(mode)) return '    ';
+  return '  ';
+}
+
+export function Editor(props: EditorProps) {
+  const host = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const states = useRef(new Map<string, EditorState>());
+  const latest = useRef(props);
+  latest.current = props;
+  const language = useRef(new Compartment());
+  const theme = useRef(new Compartment());
+  const indent = useRef(new Compartment());
+
+  const extensions = (): Extension[] => [
+    lineNumbers(),
+    highlightActiveLineGutter(),
+    highlightSpecialChars(),
+    history(),
+    foldGutter(),
+    drawSelection(),
+    dropCursor(),
+    EditorState.allowMultipleSelections.of(true),
+    indentOnInput(),
+    syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+    bracketMatching(),
+    closeBrackets(),
+    autocompletion(),
+    rectangularSelection(),
+    crosshairCursor(),
+    highlightActiveLine(),
+    highlightSelectionMatches(),
+    lintGutter(),
+    errorLines,
+    Prec.highest(
+      keymap.of([
+        {
+          key: 'Mod-Enter',
+          run: () => {
+            latest.current.onRun();
+            return true;
+          },
+        },
+      ]),
+    ),
+    keymap.of([
+      ...closeBracketsKeymap,
+      ...defaultKeymap,
+      ...searchKeymap,
+      ...historyKeymap,
+      ...foldKeymap,
+      ...completionKeymap,
+      indentWithTab,
+    ]),
+    language.current.of([]),
+    theme.current.of(latest.current.dark ? oneDark : []),
+    indent.current.of(indentUnit.of(indentFor(latest.current.mode))),
+    EditorView.contentAttributes.of({ 'aria-label': 'Editor' }),
+    EditorView.updateListener.of((update) => {
+      if (update.docChanged) latest.current.onChange(update.state.doc.toString());
+    }),
+  ];
+
+  const stateFor = (name: string, content: string): EditorState => {
+    const kept = states.current.get(name);
+    if (kept && kept.doc.toString() === content) return kept;
+    return EditorState.create({ doc: content, extensions: extensions() });
+  };
+
+  useEffect(() => {
+    const editor = new EditorView({
+      parent: host.current!,
+      state: stateFor(props.fileName, props.content),
+    });
+    view.current = editor;
+    return () => {
+      editor.destroy();
+      view.current = null;
+    };
+    // The view is made once; later props are applied by the effects below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  // Another file (tab switch, rename) or content replaced from outside (a snippet loaded).
+  useEffect(() => {
+    const editor = view.current;
+    if (!editor) return;
+    const current = editor.state.doc.toString();
+    const shown = editor.dom.dataset.file;
+    if (shown === props.fileName && current === props.content) return;
+    if (shown) states.current.set(shown, editor.state);
+    editor.setState(stateFor(props.fileName, props.content));
+    editor.dom.dataset.file = props.fileName;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [props.fileName, props.content]);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (!editor) return;
+    editor.dom.dataset.file = props.fileName;
+    let cancelled = false;
+    loadMode(props.mode).then((mode) => {
+      if (!cancelled && view.current) {
+        view.current.dispatch({
+          effects: [language.current.reconfigure(mode), indent.current.reconfigure(indentUnit.of(indentFor(props.mode)))],
+        });
+      }
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [props.mode, props.fileName]);
+
+  useEffect(() => {
+    view.current?.dispatch({ effects: theme.current.reconfigure(props.dark ? oneDark : []) });
+  }, [props.dark, props.fileName]);
+
+  useEffect(() => {
+    const editor = view.current;
+    if (!editor) return;
+    const doc = editor.state.doc;
+    const marks: CmDiagnostic[] = props.diagnostics
+      .filter((d) => d.line <= doc.lines)
+      .map((d) => {
+        const line = doc.line(d.line);
+        const from = Math.min(line.to, line.from + Math.max(0, (d.column ?? 1) - 1));
+        return { from, to: line.to > from ? line.to : from, severity: d.severity, message: d.message };
+      });
+    editor.dispatch(setDiagnostics(editor.state, marks));
+    editor.dispatch({ effects: setErrorLines.of(props.diagnostics) });
+    const first = props.diagnostics.find((d) => d.severity === 'error' && d.line <= doc.lines);
+    if (first) {
+      editor.dispatch({ effects: EditorView.scrollIntoView(doc.line(first.line).from, { y: 'center' }) });
+    }
+  }, [props.diagnostics, props.fileName]);
+
+  return <div className="editor" ref={host} />;
+}

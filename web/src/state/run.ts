@@ -1,0 +1,128 @@
+// One run as the UI sees it: the WebSocket messages of /api/v1/runs/{id}/events folded into a
+// state. Output is not kept here (it can be megabytes): `applyMessage` hands each chunk back
+// for the console to append.
+
+export type Phase = 'idle' | 'submitting' | 'queued' | 'started' | 'compiling' | 'running' | 'done';
+
+export interface StatsPoint {
+  elapsedMs: number;
+  memoryKib: number;
+  /** CPU use since the previous sample, in percent of one core. */
+  cpuPercent: number;
+  cpuMs: number;
+}
+
+export interface RunResult {
+  verdict: string;
+  status?: string;
+  cancelled?: boolean;
+  wall_ms?: number;
+  cpu_ms?: number;
+  memory_kib?: number;
+  exit_code?: number | null;
+  signal?: number | null;
+  language?: { name: string; version: string; build_tool?: string | null; runtime?: string | null };
+  compile?: { verdict: string; output: string; wall_ms?: number; cached?: boolean } | null;
+  message?: string;
+  stdout?: string;
+  stderr?: string;
+}
+
+export interface RunState {
+  phase: Phase;
+  runId?: string;
+  stats: StatsPoint[];
+  result?: RunResult;
+  error?: string;
+  /** Output seen by the stream; the result repeats it, so it is not printed twice. */
+  streamedBytes: number;
+}
+
+export interface OutputChunk {
+  stream: 'stdout' | 'stderr' | 'stdin' | 'info';
+  stage?: 'compile' | 'run';
+  text: string;
+}
+
+export const initialRun: RunState = { phase: 'idle', stats: [], streamedBytes: 0 };
+
+type Message = { type: string; [key: string]: unknown };
+
+const STATUS_PHASE: Record<string, Phase> = {
+  queued: 'queued',
+  started: 'started',
+  compiling: 'compiling',
+  running: 'running',
+};
+
+/** The state after one message, and the output it carries (if any). */
+export function applyMessage(state: RunState, message: Message): [RunState, OutputChunk?] {
+  if (state.phase === 'done') return [state];
+  switch (message.type) {
+    case 'status': {
+      const phase = STATUS_PHASE[String(message.status)];
+      return [phase ? { ...state, phase } : state];
+    }
+    case 'stdout':
+    case 'stderr': {
+      const text = String(message.data ?? '');
+      const stage = message.stage === 'compile' ? 'compile' : 'run';
+      return [
+        { ...state, streamedBytes: state.streamedBytes + text.length },
+        { stream: message.type, stage, text },
+      ];
+    }
+    case 'stats': {
+      const elapsedMs = Number(message.elapsed_ms ?? 0);
+      const cpuMs = Number(message.cpu_ms ?? 0);
+      const previous = state.stats.at(-1);
+      const dt = previous ? elapsedMs - previous.elapsedMs : elapsedMs;
+      const dcpu = previous ? cpuMs - previous.cpuMs : cpuMs;
+      const point: StatsPoint = {
+        elapsedMs,
+        cpuMs,
+        memoryKib: Number(message.memory_kib ?? 0),
+        cpuPercent: dt > 0 ? Math.max(0, Math.round((dcpu / dt) * 100)) : 0,
+      };
+      // A fresh stage restarts the clock: keep one continuous series.
+      const stats = previous && elapsedMs < previous.elapsedMs ? [point] : [...state.stats, point];
+      return [{ ...state, stats: stats.slice(-300) }];
+    }
+    case 'result': {
+      const result = message as unknown as RunResult;
+      // A result without a streamed counterpart (a client that joined after the output was
+      // gone) still shows what the program printed.
+      let chunk: OutputChunk | undefined;
+      if (state.streamedBytes === 0) {
+        const text = [result.compile?.output ?? '', result.stdout ?? '', result.stderr ?? ''].join('');
+        if (text !== '') chunk = { stream: 'stdout', text };
+      }
+      return [{ ...state, phase: 'done', result }, chunk];
+    }
+    case 'error':
+      return [{ ...state, error: String(message.message ?? 'error') }];
+    default:
+      return [state];
+  }
+}
+
+/** A one-line summary of a finished run, e.g. "OK · 26 ms wall · 12 ms CPU · 7.8 MiB". */
+export function verdictLabel(result: RunResult): string {
+  if (result.cancelled || result.status === 'cancelled') return 'Stopped';
+  const labels: Record<string, string> = {
+    ok: 'OK',
+    compile_error: 'Compile error',
+    runtime_error: 'Runtime error',
+    time_limit: 'Time limit exceeded',
+    memory_limit: 'Memory limit exceeded',
+    output_limit: 'Output limit exceeded',
+    internal_error: 'Internal error',
+  };
+  return labels[result.verdict] ?? result.verdict;
+}
+
+export function formatMemory(kib: number | undefined): string {
+  if (kib === undefined) return '–';
+  if (kib < 1024) return `${kib} KiB`;
+  return `${(kib / 1024).toFixed(1)} MiB`;
+}
