@@ -248,7 +248,12 @@ export function App() {
             <span className={verdictClass} data-testid="verdict">
               {result ? verdictLabel(result) : running ? `${run.phase[0].toUpperCase()}${run.phase.slice(1)}…` : 'Ready'}
             </span>
-            {result && (
+            {result?.verdict === 'compile_error' && result.compile && (
+              <span className="figures">
+                <span title="compile time">compiled in {result.compile.wall_ms ?? 0} ms</span>
+              </span>
+            )}
+            {result && result.verdict !== 'compile_error' && (
               <span className="figures">
                 <span title="wall time">{result.wall_ms ?? 0} ms</span>
                 <span title="CPU time">{result.cpu_ms ?? 0} ms CPU</span>

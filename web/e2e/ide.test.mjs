@@ -1,0 +1,148 @@
+// The web IDE end to end: real Chromium, real server, real sandbox.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { openApp, pickLanguage, screenshot, setCode, start, verdict } from './harness.mjs';
+
+let env;
+before(async () => {
+  env = await start();
+});
+after(async () => {
+  await env?.stop();
+});
+
+test('runs Python and shows its output, verdict and figures', async () => {
+  const { context, page } = await openApp(env);
+  await pickLanguage(page, 'python');
+  await setCode(page, 'import sys\nprint("hello from the browser")\nprint("oops", file=sys.stderr)\n');
+  await page.getByRole('button', { name: 'Run' }).click();
+  const output = page.getByRole('log', { name: 'Output' });
+  await output.getByText('hello from the browser').waitFor();
+  await page.getByTestId('verdict').getByText('OK').waitFor();
+  // stdout and stderr are told apart.
+  assert.equal(await output.locator('.out-stderr').first().innerText(), 'oops\n');
+  assert.match(await page.locator('.toolchain').innerText(), /Python 3\.\d+/);
+  assert.match(await page.locator('.figures').innerText(), /ms CPU/);
+  await screenshot(page, 'python-run-light');
+  await context.close();
+});
+
+test('lists the server languages and greys out the unavailable ones', async () => {
+  const { context, page } = await openApp(env);
+  const fromServer = await (await fetch(`${env.base}/api/v1/languages`)).json();
+  const options = await page.getByLabel('Language').locator('option').evaluateAll((os) =>
+    os.map((o) => ({ value: o.value, disabled: o.disabled, text: o.textContent })),
+  );
+  assert.deepEqual(
+    options.map((o) => o.value),
+    fromServer.map((l) => l.id),
+  );
+  for (const language of fromServer) {
+    const option = options.find((o) => o.value === language.id);
+    assert.equal(option.disabled, !language.available, language.id);
+    if (language.available) assert.ok(option.text.includes(language.version), option.text);
+  }
+  await context.close();
+});
+
+test('highlights the line of a C compile error', async () => {
+  const { context, page } = await openApp(env);
+  await pickLanguage(page, 'c');
+  await setCode(page, '#include <stdio.h>\n\nint main(void) {\n    return undefined_name;\n}\n');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByTestId('verdict').getByText('Compile error').waitFor();
+  const marked = page.locator('.cm-line.cm-error-line');
+  await marked.first().waitFor();
+  assert.equal(await marked.count(), 1);
+  assert.match(await marked.innerText(), /return undefined_name;/);
+  assert.match(await page.getByRole('list', { name: 'Problems' }).innerText(), /main\.c:4/);
+  await screenshot(page, 'c-compile-error');
+  await context.close();
+});
+
+test('stops an infinite loop with Stop', async () => {
+  const { context, page } = await openApp(env);
+  await pickLanguage(page, 'python');
+  await setCode(page, 'print("spinning", flush=True)\nwhile True:\n    pass\n');
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('log', { name: 'Output' }).getByText('spinning').waitFor();
+  const stop = page.getByRole('button', { name: 'Stop' });
+  assert.equal(await stop.isEnabled(), true);
+  await stop.click();
+  await page.getByTestId('verdict').getByText('Stopped').waitFor({ timeout: 10_000 });
+  assert.equal(await page.getByRole('button', { name: 'Run' }).isEnabled(), true);
+  await context.close();
+});
+
+test('answers an interactive program through the Input field', async () => {
+  const { context, page } = await openApp(env);
+  await pickLanguage(page, 'python');
+  await setCode(page, 'name = input("name? ")\nprint("hi", name)\nage = input("age? ")\nprint("next year", int(age) + 1)\n');
+  await page.getByRole('button', { name: 'Run' }).click();
+  const output = page.getByRole('log', { name: 'Output' });
+  await output.getByText('name?').waitFor();
+  const input = page.getByRole('textbox', { name: 'Input' });
+  await input.fill('Ada');
+  await input.press('Enter');
+  await output.getByText('hi Ada').waitFor();
+  await output.getByText('age?').waitFor();
+  await input.fill('36');
+  await input.press('Enter');
+  await output.getByText('next year 37').waitFor();
+  await page.getByTestId('verdict').getByText('OK').waitFor();
+  await screenshot(page, 'interactive');
+  await context.close();
+});
+
+test('a shared link opens the same code in a fresh browser and runs it', async () => {
+  const first = await openApp(env);
+  await pickLanguage(first.page, 'python');
+  await setCode(first.page, 'print(sum(range(10)))\n');
+  await first.page.getByRole('button', { name: 'Share' }).click();
+  const link = await first.page.getByRole('textbox', { name: 'Share link' }).inputValue();
+  assert.match(link, /\/s\/[A-Za-z0-9]{10}$/);
+  await first.context.close();
+
+  const path = new URL(link).pathname;
+  const second = await openApp(env, path);
+  assert.equal(await second.page.getByLabel('Language').inputValue(), 'python');
+  assert.match(await second.page.locator('.cm-content').innerText(), /print\(sum\(range\(10\)\)\)/);
+  await second.page.getByRole('button', { name: 'Run' }).click();
+  await second.page.getByRole('log', { name: 'Output' }).getByText('45').waitFor();
+  await second.context.close();
+});
+
+test('keeps the edited code and files across a reload', async () => {
+  const { context, page } = await openApp(env);
+  await pickLanguage(page, 'python');
+  await setCode(page, 'import helper\nprint(helper.VALUE)\n');
+  await page.getByRole('button', { name: 'Add file' }).click();
+  await page.getByRole('textbox', { name: 'New file name' }).fill('helper.py');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await setCode(page, 'VALUE = 1234\n');
+  await page.reload();
+  await page.getByRole('tab', { name: /helper\.py/ }).waitFor();
+  await page.getByRole('tab', { name: /main\.py/ }).click();
+  assert.match(await page.locator('.cm-content').innerText(), /import helper/);
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('log', { name: 'Output' }).getByText('1234').waitFor();
+  await context.close();
+});
+
+test('looks right in dark theme and on a phone-sized screen', async () => {
+  const { context, page } = await openApp(env, '/', { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  // The sample program asks for a name.
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('log', { name: 'Output' }).getByText('What is your name?').waitFor();
+  await page.getByRole('textbox', { name: 'Input' }).fill('phone');
+  await page.getByRole('textbox', { name: 'Input' }).press('Enter');
+  await page.getByTestId('verdict').getByText('OK').waitFor();
+  // Nothing wider than the screen: no sideways scrolling on a phone.
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+  await screenshot(page, 'phone-dark');
+  await page.getByRole('button', { name: 'Light theme' }).click();
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
+  await context.close();
+});
