@@ -7,6 +7,8 @@ import { AnsiParser, type Style } from './ansi';
 
 /** Characters kept in the page; older output is replaced by a note. */
 const MAX_CHARS = 2_000_000;
+/** Characters written per frame: a burst of output is spread over frames, never one long task. */
+const FRAME_CHARS = 128_000;
 
 export interface ConsoleHandle {
   append(chunk: OutputChunk): void;
@@ -53,7 +55,15 @@ class ConsoleWriter {
     this.frame = 0;
     const atBottom = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 40;
     const fragment = document.createDocumentFragment();
-    for (const chunk of this.queue) {
+    let taken = 0;
+    let budget = FRAME_CHARS;
+    while (taken < this.queue.length && budget > 0) {
+      budget -= this.queue[taken].text.length;
+      taken++;
+    }
+    const batch = this.queue.slice(0, taken);
+    this.queue = this.queue.slice(taken);
+    for (const chunk of batch) {
       const key = `${chunk.stream}:${chunk.stage ?? ''}`;
       let parser = this.parsers.get(key);
       if (!parser) {
@@ -69,7 +79,6 @@ class ConsoleWriter {
         this.chars += segment.text.length;
       }
     }
-    this.queue = [];
     this.log.appendChild(fragment);
     while (this.chars > MAX_CHARS && this.log.firstChild) {
       this.chars -= this.log.firstChild.textContent?.length ?? 0;
@@ -78,6 +87,7 @@ class ConsoleWriter {
     }
     this.note.hidden = !this.hidden;
     if (atBottom) this.log.scrollTop = this.log.scrollHeight;
+    if (this.queue.length > 0) this.frame = requestAnimationFrame(() => this.flush());
   }
 }
 
