@@ -22,6 +22,8 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c 'import pistonapi, jud
   /usr/bin/python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check pistonapi==1.0.1 judge0==0.0.8 requests
 fi
+# The web UI's browser tests drive Debian's Chromium (never a downloaded browser).
+apt_install chromium fonts-dejavu-core
 node_prefix=/opt/codecollab/test-node
 if [ ! -d "$node_prefix/node_modules/piston-client" ]; then
   mkdir -p "$node_prefix"

@@ -26,3 +26,10 @@ require_cargo() {
     exit 1
   fi
 }
+
+# Node.js 20 and npm 11 come with this machine image; a bare Debian 12 gets Debian's.
+require_node() {
+  if ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+  fi
+}

@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh
+# The UI first (its unit tests, then the build): the binaries built below embed web/dist.
+scripts/build-web.sh --test
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The sandbox crate is the only one allowed `unsafe`: no other crate may opt out of the ban.
@@ -21,3 +23,6 @@ for pair in "model tokio" "model sqlx" "languages tokio" "sandbox tokio" "sandbo
   fi
 done
 cargo nextest run --workspace --locked --no-fail-fast
+# The web UI end to end: real Chromium against a real `codecollab serve` (the debug binary
+# just built, with the UI embedded).
+CODECOLLAB_BIN="$PWD/target/debug/codecollab" npm --prefix web run e2e
