@@ -146,3 +146,32 @@ test('looks right in dark theme and on a phone-sized screen', async () => {
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');
   await context.close();
 });
+
+test('adds, renames and deletes files, runs the chosen entry, and runs with Ctrl+Enter', async () => {
+  const { context, page } = await openApp(env);
+  await pickLanguage(page, 'python');
+  await setCode(page, 'print("from main")\n');
+  await page.getByRole('button', { name: 'Add file' }).click();
+  await page.getByRole('textbox', { name: 'New file name' }).fill('other.py');
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+  await setCode(page, 'print("from other")\n');
+  // A bad name is refused with a reason and nothing changes.
+  await page.getByRole('button', { name: 'Rename' }).click();
+  await page.getByRole('textbox', { name: 'File name' }).fill('../x.py');
+  await page.getByRole('button', { name: 'Rename', exact: true }).last().click();
+  assert.match(await page.getByRole('alert').innerText(), /letters, digits/);
+  await page.getByRole('textbox', { name: 'File name' }).fill('second.py');
+  await page.getByRole('textbox', { name: 'File name' }).press('Enter');
+  await page.getByRole('tab', { name: /second\.py/ }).waitFor();
+  // Make it the entry and run it from the keyboard.
+  await page.getByRole('button', { name: 'Run this file' }).click();
+  await page.getByRole('textbox', { name: 'Editor' }).click();
+  await page.keyboard.press('Control+Enter');
+  await page.getByRole('log', { name: 'Output' }).getByText('from other').waitFor();
+  // Deleting the entry makes the remaining file the entry.
+  await page.getByRole('button', { name: 'Delete second.py' }).click();
+  assert.equal(await page.getByRole('tab').count(), 1);
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByRole('log', { name: 'Output' }).getByText('from main').waitFor();
+  await context.close();
+});
