@@ -33,6 +33,9 @@ struct Inner {
     done: bool,
     /// The program's stdin, for interactive runs while they run.
     stdin: Option<std::io::PipeWriter>,
+    /// A worker of this process executes (or executed) the run: its result will be published
+    /// here, so clients need not look for it in the store.
+    local: bool,
 }
 
 impl EventHub {
@@ -96,6 +99,14 @@ impl RunEvents {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let start = from.min(inner.history.len());
         (inner.history[start..].to_vec(), inner.done)
+    }
+
+    pub fn mark_local(&self) {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).local = true;
+    }
+
+    pub fn is_local(&self) -> bool {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).local
     }
 
     pub fn is_empty(&self) -> bool {

@@ -69,6 +69,7 @@ async fn work(state: AppState, worker: String, mut shutdown: watch::Receiver<boo
 async fn run(state: &AppState, worker: &str, job: store::Job) {
     let engine = state.engine.clone();
     let events = state.events.open(&job.id);
+    events.mark_local();
     if events.is_empty() {
         // Submitted through another process (or before a restart): the story still starts
         // at the queue, for every client.

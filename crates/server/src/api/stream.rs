@@ -71,7 +71,7 @@ async fn relay(mut socket: WebSocket, state: AppState, id: String) {
             break;
         }
         tokio::select! {
-            _ = elsewhere.tick() => {
+            _ = elsewhere.tick(), if !run.is_local() => {
                 if let Some(job) = finished_elsewhere(&state, &id).await {
                     replay(&mut socket, &state, &job, &seen).await;
                     return;
@@ -122,16 +122,9 @@ async fn from_store(socket: &mut WebSocket, state: &AppState, id: &str) {
     }
 }
 
-/// The final job if it finished, but not in this process.
+/// The final job, for a run that executes in another process (so its end never reaches this
+/// one's memory).
 async fn finished_elsewhere(state: &AppState, id: &str) -> Option<store::Job> {
-    let here = state
-        .running
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .contains_key(id);
-    if here {
-        return None;
-    }
     let job = state.store.get(id).await.ok().flatten()?;
     job.status.is_final().then_some(job)
 }
