@@ -26,6 +26,9 @@ export function App() {
   const [banner, setBanner] = useState<string | undefined>();
   const [typed, setTyped] = useState('');
   const [shared, setShared] = useState<string | undefined>();
+  // Input given up front is the whole stdin (then end of file); an empty field means the user
+  // types while the program runs.
+  const [typing, setTyping] = useState(false);
   const [dark, toggleTheme] = useTheme();
   const consoleRef = useRef<ConsoleHandle>(null);
   const runner = useMemo(
@@ -93,12 +96,17 @@ export function App() {
     consoleRef.current?.clear();
     setBanner(undefined);
     setTyped('');
-    void runner.start({
-      language: workspace.language,
-      files: workspace.files,
-      entry: workspace.entry,
-      stdin: workspace.stdin,
-    });
+    const interactive = workspace.stdin === '';
+    setTyping(interactive);
+    void runner.start(
+      {
+        language: workspace.language,
+        files: workspace.files,
+        entry: workspace.entry,
+        stdin: workspace.stdin,
+      },
+      interactive,
+    );
   }, [workspace, runner]);
 
   useEffect(() => {
@@ -131,8 +139,9 @@ export function App() {
     setActive(ws.entry);
   };
 
+  const live = running && typing;
   const onInputKey = (event: React.KeyboardEvent<HTMLTextAreaElement>) => {
-    if (!running) return;
+    if (!live) return;
     if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
       const line = `${typed}\n`;
@@ -230,18 +239,19 @@ export function App() {
         </section>
         <section className="run-pane" aria-label="Run">
           <label className="input-label" htmlFor="stdin">
-            {running ? 'Input — type a line and press Enter (Ctrl+D ends input)' : 'Input (stdin)'}
+            {live
+              ? 'Input — type a line and press Enter (Ctrl+D ends input)'
+              : 'Input (stdin) — leave empty to type while the program runs'}
           </label>
           <textarea
             id="stdin"
             aria-label="Input"
             className="stdin"
             spellCheck={false}
-            value={running ? typed : workspace.stdin}
-            placeholder={running ? 'Type here while the program runs' : 'Given to the program when it starts'}
-            onChange={(e) =>
-              running ? setTyped(e.target.value) : setWorkspace({ ...workspace, stdin: e.target.value })
-            }
+            value={live ? typed : workspace.stdin}
+            readOnly={running && !live}
+            placeholder={live ? 'Type here while the program runs' : 'Given to the program when it starts'}
+            onChange={(e) => (live ? setTyped(e.target.value) : setWorkspace({ ...workspace, stdin: e.target.value }))}
             onKeyDown={onInputKey}
           />
           <div className="status-row" aria-live="polite">

@@ -1,18 +1,20 @@
 // A first program per language: it greets whoever types their name, so that input works from
-// the first Run.
+// the first Run. Each prompt is flushed by hand (stdout is a pipe, not a terminal, so most
+// runtimes buffer it), and each program lets go of stdin once answered (it stays open for
+// typing until then).
 
 export const SAMPLES: Record<string, string> = {
   python: 'name = input("What is your name? ")\nprint(f"Hello, {name}!")\n',
   javascript:
     "const rl = require('readline').createInterface({ input: process.stdin });\n" +
     "process.stdout.write('What is your name? ');\n" +
-    "rl.once('line', (name) => {\n  console.log(`Hello, ${name}!`);\n  rl.close();\n});\n",
+    "rl.once('line', (name) => {\n  console.log(`Hello, ${name}!`);\n  rl.close();\n  process.stdin.destroy();\n});\n",
   typescript:
     "import * as readline from 'readline';\n\n" +
     'const rl = readline.createInterface({ input: process.stdin });\n' +
     "process.stdout.write('What is your name? ');\n" +
-    "rl.once('line', (name: string) => {\n  console.log(`Hello, ${name}!`);\n  rl.close();\n});\n",
-  ruby: 'print "What is your name? "\nname = gets&.chomp\nputs "Hello, #{name}!"\n',
+    "rl.once('line', (name: string) => {\n  console.log(`Hello, ${name}!`);\n  rl.close();\n  process.stdin.destroy();\n});\n",
+  ruby: '$stdout.sync = true\nprint "What is your name? "\nname = gets&.chomp\nputs "Hello, #{name}!"\n',
   elixir: 'name = IO.gets("What is your name? ") |> String.trim()\nIO.puts("Hello, #{name}!")\n',
   go:
     'package main\n\nimport (\n\t"bufio"\n\t"fmt"\n\t"os"\n\t"strings"\n)\n\n' +
@@ -44,7 +46,7 @@ export const SAMPLES: Record<string, string> = {
     '    std::cout << "What is your name? " << std::flush;\n    std::getline(std::cin, name);\n' +
     '    std::cout << "Hello, " << name << "!\\n";\n}\n',
   swift: 'print("What is your name? ", terminator: "")\nlet name = readLine() ?? ""\nprint("Hello, \\(name)!")\n',
-  bash: 'read -r -p "What is your name? " name\necho "Hello, $name!"\n',
+  bash: 'printf "What is your name? "\nread -r name\necho "Hello, $name!"\n',
 };
 
 export function sampleFor(language: string): string {

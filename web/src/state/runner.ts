@@ -23,12 +23,16 @@ export class Runner {
     this.callbacks.onState(state);
   }
 
-  async start(code: Snippet): Promise<void> {
+  /**
+   * Starts a run. `interactive` keeps the program's stdin open for what the user types (until
+   * Ctrl+D); otherwise stdin is `code.stdin` and then end of file, as on a judge.
+   */
+  async start(code: Snippet, interactive: boolean): Promise<void> {
     this.socket?.close();
     this.set({ ...initialRun, phase: 'submitting' });
     let id: string;
     try {
-      ({ id } = await api.createRun({ ...code, interactive: true }));
+      ({ id } = await api.createRun({ ...code, interactive }));
     } catch (e) {
       this.set({ ...initialRun, error: (e as Error).message });
       return;
