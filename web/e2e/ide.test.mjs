@@ -131,6 +131,16 @@ test('keeps the edited code and files across a reload', async () => {
 });
 
 test('looks right in dark theme and on a phone-sized screen', async () => {
+  {
+    const { context, page } = await openApp(env, '/', { colorScheme: 'dark' });
+    assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+    await page.getByRole('textbox', { name: 'Input' }).fill('dark desktop');
+    await page.getByRole('button', { name: 'Run' }).click();
+    await page.getByTestId('verdict').getByText('OK').waitFor();
+    await page.getByRole('log', { name: 'Output' }).getByText('Hello, dark desktop!').waitFor();
+    await screenshot(page, 'desktop-dark');
+    await context.close();
+  }
   const { context, page } = await openApp(env, '/', { viewport: { width: 390, height: 844 }, colorScheme: 'dark' });
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
   // The sample program asks for a name.
@@ -142,6 +152,13 @@ test('looks right in dark theme and on a phone-sized screen', async () => {
   // Nothing wider than the screen: no sideways scrolling on a phone.
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `page is ${overflow}px wider than the screen`);
+  // ...nor clipped inside a pane: every control ends within the screen.
+  const clipped = await page.evaluate(() =>
+    [...document.querySelectorAll('.workspace, .run-pane, .code-pane, button, textarea, select, .spark, .input-label')]
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 0.5 || el.scrollWidth > el.clientWidth + 1 && el.matches('.workspace, .run-pane, .code-pane'))
+      .map((el) => `${el.tagName.toLowerCase()}.${el.className || ''} "${(el.textContent ?? '').slice(0, 20)}"`),
+  );
+  assert.deepEqual(clipped, [], 'cut off at the right edge of a phone');
   await screenshot(page, 'phone-dark');
   await page.getByRole('button', { name: 'Light theme' }).click();
   assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'light');

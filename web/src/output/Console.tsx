@@ -79,7 +79,12 @@ class ConsoleWriter {
         this.chars += segment.text.length;
       }
     }
-    this.log.appendChild(fragment);
+    // Each frame's output is one block: blocks scrolled out of view skip layout and paint
+    // (`content-visibility: auto`), so a long console costs what is on screen, not its length.
+    const block = document.createElement('div');
+    block.className = 'console-block';
+    block.appendChild(fragment);
+    this.log.appendChild(block);
     while (this.chars > MAX_CHARS && this.log.firstChild) {
       this.chars -= this.log.firstChild.textContent?.length ?? 0;
       this.log.removeChild(this.log.firstChild);
