@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 scripts/install-test-deps.sh
 # The UI first (its unit tests, then the build): the binaries built below embed web/dist.
 scripts/build-web.sh --test
+# The UI's size budget: initial JavaScript at most 300 KiB gzipped (a size, not a timing).
+npm --prefix web run size
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 # The sandbox crate is the only one allowed `unsafe`: no other crate may opt out of the ban.
