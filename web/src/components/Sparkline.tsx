@@ -12,9 +12,12 @@ export function Sparkline({ label, values, format, minMax = 1 }: SparklineProps)
   const height = 28;
   const max = Math.max(minMax, ...values);
   const step = values.length > 1 ? width / (values.length - 1) : width;
-  const points = values
-    .map((v, i) => `${(i * step).toFixed(1)},${(height - (v / max) * (height - 2) - 1).toFixed(1)}`)
-    .join(' ');
+  const y = (v: number) => (height - (v / max) * (height - 2) - 1).toFixed(1);
+  // A single sample (a short run) is drawn as a level line rather than nothing.
+  const points =
+    values.length === 1
+      ? `0,${y(values[0])} ${width},${y(values[0])}`
+      : values.map((v, i) => `${(i * step).toFixed(1)},${y(v)}`).join(' ');
   const last = values.at(-1);
   return (
     <figure className="spark" aria-label={`${label} over the run`}>
