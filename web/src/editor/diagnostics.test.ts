@@ -56,4 +56,15 @@ describe('findDiagnostics', () => {
       { file: 'main.c', line: 3, column: 5, severity: 'warning', message: 'warning: unused variable' },
     ]);
   });
+
+  it('points a Node stack trace at the line of the user file', () => {
+    const err =
+      '/work/main.js:2\nfoo();\n^\n\nReferenceError: foo is not defined\n' +
+      '    at Object.<anonymous> (/work/main.js:2:1)\n' +
+      '    at Module._compile (node:internal/modules/cjs/loader:1521:14)\n\nNode.js v20.20.2\n';
+    const found = findDiagnostics(err, ['main.js']);
+    expect(found.length).toBeGreaterThan(0);
+    expect(found[0]).toMatchObject({ file: 'main.js', line: 2, severity: 'error' });
+    expect(found.every((d) => d.file === 'main.js' && d.line === 2)).toBe(true);
+  });
 });
