@@ -231,3 +231,36 @@ test('input given up front is the whole stdin: a program reading to the end fini
   assert.equal(await page.getByRole('textbox', { name: 'Input' }).inputValue(), '1 2 3\n4');
   await context.close();
 });
+
+test('renders ANSI colours, keeps lines whole across frames, and charts memory live', async () => {
+  const { context, page } = await openApp(env);
+  await pickLanguage(page, 'python');
+  await setCode(
+    page,
+    'import time\nblocks = []\nfor i in range(12):\n    blocks.append(bytearray(4 << 20))\n' +
+      '    print("\\x1b[32mstep\\x1b[0m", i, "\\x1b[1;31m!\\x1b[0m", flush=True)\n    time.sleep(0.1)\n',
+  );
+  await page.getByRole('button', { name: 'Run' }).click();
+  await page.getByTestId('verdict').getByText('OK').waitFor();
+  const output = page.getByRole('log', { name: 'Output' });
+  await output.getByText('11', { exact: false }).last().waitFor();
+  const lines = (await output.innerText()).split('\n').filter((l) => l !== '');
+  assert.deepEqual(
+    lines,
+    Array.from({ length: 12 }, (_, i) => `step ${i} !`),
+  );
+  const green = await output.getByText('step').first().evaluate((e) => getComputedStyle(e).color);
+  const red = await output
+    .getByText('!')
+    .first()
+    .evaluate((e) => ({ color: getComputedStyle(e).color, fontWeight: getComputedStyle(e).fontWeight }));
+  const plain = await output.evaluate((e) => getComputedStyle(e).color);
+  assert.notEqual(green, plain);
+  assert.notEqual(red.color, plain);
+  assert.notEqual(red.color, green);
+  assert.equal(red.fontWeight, '700');
+  // More than a second of run: stats arrived and the memory chart has a reading.
+  assert.match(await page.getByRole('figure', { name: 'Memory over the run' }).innerText(), /MiB/);
+  await screenshot(page, 'ansi-and-charts');
+  await context.close();
+});

@@ -31,6 +31,8 @@ export function App() {
   const [typing, setTyping] = useState(false);
   const [dark, toggleTheme] = useTheme();
   const consoleRef = useRef<ConsoleHandle>(null);
+  // The workspace exactly as a shared link holds it (while the address is that link).
+  const pristine = useRef<Workspace | undefined>(undefined);
   const runner = useMemo(
     () => new Runner({ onState: setRun, onOutput: (chunk) => consoleRef.current?.append(chunk) }),
     [],
@@ -53,6 +55,7 @@ export function App() {
             entry: snippet.entry ?? snippet.files[0].name,
             stdin: snippet.stdin ?? '',
           };
+          pristine.current = start;
         } catch (e) {
           setBanner(e instanceof ApiError && e.status === 404 ? 'This shared link does not exist.' : (e as Error).message);
         }
@@ -73,7 +76,15 @@ export function App() {
   }, [loadAll]);
 
   useEffect(() => {
-    if (workspace) save(workspace);
+    if (!workspace) return;
+    save(workspace);
+    // A shared link names the code as it was shared. Once edited here it is the user's own copy
+    // (a fork): the address goes back to `/`, so a reload keeps the edits (from storage) instead
+    // of fetching the shared version again, and the link still opens the original.
+    if (workspace !== pristine.current && snippetIdFromPath()) {
+      pristine.current = undefined;
+      history.replaceState(null, '', '/');
+    }
   }, [workspace]);
 
   useEffect(() => {
@@ -125,6 +136,9 @@ export function App() {
     try {
       const saved = await api.saveSnippet(workspace);
       setShared(`${location.origin}${saved.url}`);
+      // The address bar shows the link too (and a reload opens exactly what was shared).
+      pristine.current = workspace;
+      history.replaceState(null, '', saved.url);
     } catch (e) {
       setBanner((e as Error).message);
     }
@@ -140,18 +154,30 @@ export function App() {
   };
 
   const live = running && typing;
+  const sendTyped = (text: string) => {
+    if (text === '' || runner.send(text)) {
+      if (text !== '') consoleRef.current?.append({ stream: 'stdin', text });
+      setTyped('');
+      return true;
+    }
+    return false;
+  };
+  // As in a terminal: Enter sends the line, end of input sends what is typed without a newline
+  // and then closes the program's stdin (the field is read-only from then on).
+  const endInput = () => {
+    if (sendTyped(typed)) {
+      runner.endInput();
+      setTyping(false);
+    }
+  };
   const onInputKey = (event: React.KeyboardEvent<HTMLTextAreaElement>) => {
     if (!live) return;
     if (event.key === 'Enter' && !event.shiftKey) {
       event.preventDefault();
-      const line = `${typed}\n`;
-      if (runner.send(line)) {
-        consoleRef.current?.append({ stream: 'stdin', text: line });
-        setTyped('');
-      }
+      sendTyped(`${typed}\n`);
     } else if (event.key === 'd' && event.ctrlKey) {
       event.preventDefault();
-      runner.endInput();
+      endInput();
     }
   };
 
@@ -238,11 +264,23 @@ export function App() {
           />
         </section>
         <section className="run-pane" aria-label="Run">
-          <label className="input-label" htmlFor="stdin">
-            {live
-              ? 'Input — type a line and press Enter (Ctrl+D ends input)'
-              : 'Input (stdin) — leave empty to type while the program runs'}
-          </label>
+          <div className="input-head">
+            <label className="input-label" htmlFor="stdin">
+              {live
+                ? 'Input — type a line and press Enter (Ctrl+D ends input)'
+                : 'Input (stdin) — leave empty to type while the program runs'}
+            </label>
+            {/* Buttons for what Enter and Ctrl+D do: a phone keyboard has no Ctrl. Always shown
+                (disabled between runs) so that the layout does not jump when a run starts. */}
+            <span className="input-actions">
+              <button className="small" disabled={!live} onClick={() => sendTyped(`${typed}\n`)}>
+                Send
+              </button>
+              <button className="small" disabled={!live} onClick={endInput} title="End of input (Ctrl+D)">
+                EOF
+              </button>
+            </span>
+          </div>
           <textarea
             id="stdin"
             aria-label="Input"

@@ -9,6 +9,8 @@ import { AnsiParser, type Style } from './ansi';
 const MAX_CHARS = 2_000_000;
 /** Characters written per frame: a burst of output is spread over frames, never one long task. */
 const FRAME_CHARS = 128_000;
+/** Characters per block of lines (the unit the browser may skip when it is out of view). */
+const BLOCK_CHARS = 32_000;
 
 export interface ConsoleHandle {
   append(chunk: OutputChunk): void;
@@ -31,6 +33,9 @@ class ConsoleWriter {
   private parsers = new Map<string, AnsiParser>();
   private chars = 0;
   private hidden = false;
+  private block: HTMLDivElement | undefined;
+  private blockChars = 0;
+  private endsLine = true;
 
   constructor(
     private readonly log: HTMLElement,
@@ -46,6 +51,9 @@ class ConsoleWriter {
     this.queue = [];
     this.parsers.clear();
     this.log.textContent = '';
+    this.block = undefined;
+    this.blockChars = 0;
+    this.endsLine = true;
     this.chars = 0;
     this.hidden = false;
     this.note.hidden = true;
@@ -62,6 +70,8 @@ class ConsoleWriter {
       taken++;
     }
     const batch = this.queue.slice(0, taken);
+    let written = 0;
+    let lastText = '';
     this.queue = this.queue.slice(taken);
     for (const chunk of batch) {
       const key = `${chunk.stream}:${chunk.stage ?? ''}`;
@@ -77,15 +87,23 @@ class ConsoleWriter {
         span.textContent = segment.text;
         fragment.appendChild(span);
         this.chars += segment.text.length;
+        written += segment.text.length;
+        lastText = segment.text;
       }
     }
-    // Each frame's output is one block: blocks scrolled out of view skip layout and paint
+    // Output goes into blocks of whole lines: blocks scrolled out of view skip layout and paint
     // (`content-visibility: auto`), so a long console costs what is on screen, not its length.
-    const block = document.createElement('div');
-    block.className = 'console-block';
-    block.appendChild(fragment);
-    this.log.appendChild(block);
-    while (this.chars > MAX_CHARS && this.log.firstChild) {
+    // A block is closed only at a line end, so that no line is split across two.
+    if (!this.block || (this.blockChars >= BLOCK_CHARS && this.endsLine)) {
+      this.block = document.createElement('div');
+      this.block.className = 'console-block';
+      this.blockChars = 0;
+      this.log.appendChild(this.block);
+    }
+    this.block.appendChild(fragment);
+    this.blockChars += written;
+    if (lastText !== '') this.endsLine = lastText.endsWith('\n');
+    while (this.chars > MAX_CHARS && this.log.firstChild && this.log.firstChild !== this.block) {
       this.chars -= this.log.firstChild.textContent?.length ?? 0;
       this.log.removeChild(this.log.firstChild);
       this.hidden = true;
