@@ -31,6 +31,7 @@ export function App() {
   const [typing, setTyping] = useState(false);
   const [dark, toggleTheme] = useTheme();
   const consoleRef = useRef<ConsoleHandle>(null);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
   // The workspace exactly as a shared link holds it (while the address is that link).
   const pristine = useRef<Workspace | undefined>(undefined);
   const runner = useMemo(
@@ -273,7 +274,14 @@ export function App() {
             {/* Buttons for what Enter and Ctrl+D do: a phone keyboard has no Ctrl. Always shown
                 (disabled between runs) so that the layout does not jump when a run starts. */}
             <span className="input-actions">
-              <button className="small" disabled={!live} onClick={() => sendTyped(`${typed}\n`)}>
+              <button
+                className="small"
+                disabled={!live}
+                onClick={() => {
+                  sendTyped(`${typed}\n`);
+                  inputRef.current?.focus();
+                }}
+              >
                 Send
               </button>
               <button className="small" disabled={!live} onClick={endInput} title="End of input (Ctrl+D)">
@@ -282,6 +290,7 @@ export function App() {
             </span>
           </div>
           <textarea
+            ref={inputRef}
             id="stdin"
             aria-label="Input"
             className="stdin"
