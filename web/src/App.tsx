@@ -7,7 +7,7 @@ import { Console, type ConsoleHandle } from './output/Console';
 import { Sparkline } from './components/Sparkline';
 import { FileTabs } from './components/FileTabs';
 import { ShareDialog } from './components/ShareDialog';
-import { formatMemory, initialRun, verdictLabel, type RunState } from './state/run';
+import { formatMemory, initialRun, isStopped, resultNotes, verdictLabel, type RunState } from './state/run';
 import { Runner } from './state/runner';
 import { draft, fresh, load, save, type Workspace } from './state/workspace';
 import { useTheme } from './theme';
@@ -201,7 +201,7 @@ export function App() {
 
   const file = workspace.files.find((f) => f.name === active) ?? workspace.files[0];
   const result = run.result;
-  const verdictClass = result ? `verdict verdict-${result.cancelled ? 'cancelled' : result.verdict}` : 'verdict';
+  const verdictClass = result ? `verdict verdict-${isStopped(result) ? 'cancelled' : result.verdict}` : 'verdict';
 
   return (
     <div className="app">
@@ -268,8 +268,8 @@ export function App() {
           <div className="input-head">
             <label className="input-label" htmlFor="stdin">
               {live
-                ? 'Input — type a line and press Enter (Ctrl+D ends input)'
-                : 'Input (stdin) — leave empty to type while the program runs'}
+                ? 'Input — Enter sends a line, Ctrl+D ends input'
+                : 'Input (stdin)'}
             </label>
             {/* Buttons for what Enter and Ctrl+D do: a phone keyboard has no Ctrl. Always shown
                 (disabled between runs) so that the layout does not jump when a run starts. */}
@@ -297,7 +297,11 @@ export function App() {
             spellCheck={false}
             value={live ? typed : workspace.stdin}
             readOnly={running && !live}
-            placeholder={live ? 'Type here while the program runs' : 'Given to the program when it starts'}
+            placeholder={
+              live
+                ? 'Type a line for the program and press Enter'
+                : 'Given to the program when it starts. Leave empty to type while it runs.'
+            }
             onChange={(e) => (live ? setTyped(e.target.value) : setWorkspace({ ...workspace, stdin: e.target.value }))}
             onKeyDown={onInputKey}
           />
@@ -310,7 +314,8 @@ export function App() {
                 <span title="compile time">compiled in {result.compile.wall_ms ?? 0} ms</span>
               </span>
             )}
-            {result && result.verdict !== 'compile_error' && (
+            {/* A run stopped while queued never ran: it has no figures. */}
+            {result && result.verdict !== 'compile_error' && result.wall_ms !== undefined && (
               <span className="figures">
                 <span title="wall time">{result.wall_ms ?? 0} ms</span>
                 <span title="CPU time">{result.cpu_ms ?? 0} ms CPU</span>
@@ -319,6 +324,13 @@ export function App() {
               </span>
             )}
           </div>
+          {result && resultNotes(result).length > 0 && (
+            <ul className="result-notes" aria-label="Notes">
+              {resultNotes(result).map((note) => (
+                <li key={note}>{note}</li>
+              ))}
+            </ul>
+          )}
           <div className="toolchain">
             {result?.language
               ? `${result.language.name} ${result.language.version}${result.language.build_tool ? ` · ${result.language.build_tool}` : ''}${result.compile?.cached ? ' · compile cached' : ''}`

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMessage, initialRun, verdictLabel, type OutputChunk, type RunState } from './run';
+import { applyMessage, initialRun, resultNotes, verdictLabel, type OutputChunk, type RunState } from './run';
 
 function fold(messages: Array<Record<string, unknown>>): [RunState, OutputChunk[]] {
   let state: RunState = { ...initialRun, phase: 'submitting' };
@@ -50,5 +50,51 @@ describe('applyMessage', () => {
     expect(state.error).toBe('client too slow');
     expect(verdictLabel({ verdict: 'time_limit' })).toBe('Time limit exceeded');
     expect(verdictLabel({ verdict: 'ok', cancelled: true })).toBe('Stopped');
+  });
+
+  it('keeps one memory/CPU series across stages and only the latest samples', () => {
+    const compile = [{ type: 'stats', stage: 'compile', elapsed_ms: 100, cpu_ms: 90, memory_kib: 50_000 }];
+    // The run stage's clock starts again at zero: the chart restarts with it.
+    const run = Array.from({ length: 400 }, (_, i) => ({
+      type: 'stats',
+      stage: 'run',
+      elapsed_ms: (i + 1) * 100,
+      cpu_ms: (i + 1) * 10,
+      memory_kib: 1000 + i,
+    }));
+    const [state] = fold([...compile, ...run]);
+    expect(state.stats).toHaveLength(300);
+    expect(state.stats.at(-1)).toMatchObject({ elapsedMs: 40_000, memoryKib: 1399, cpuPercent: 10 });
+    expect(state.stats.every((s) => s.memoryKib < 50_000)).toBe(true);
+  });
+
+  it('labels a run stopped before it started (a result with a status and no verdict)', () => {
+    const [state] = fold([
+      { type: 'status', status: 'queued' },
+      { type: 'result', status: 'cancelled' },
+    ]);
+    expect(state.phase).toBe('done');
+    expect(verdictLabel(state.result!)).toBe('Stopped');
+  });
+
+  it('ignores messages it does not know and statuses after the end', () => {
+    const [state, out] = fold([
+      { type: 'status', status: 'running' },
+      { type: 'something_new', data: 'x' },
+      { type: 'status', status: 'nonsense' },
+    ]);
+    expect(state.phase).toBe('running');
+    expect(out).toEqual([]);
+    const [after] = applyMessage({ ...state, phase: 'done' }, { type: 'status', status: 'running' });
+    expect(after.phase).toBe('done');
+  });
+
+  it('notes what the verdict does not say', () => {
+    expect(resultNotes({ verdict: 'runtime_error', exit_code: null, signal: 11 })).toEqual(['Ended by signal 11 (SIGSEGV)']);
+    expect(resultNotes({ verdict: 'runtime_error', cancelled: true, signal: 9, notes: ['stopped on request'] })).toEqual([]);
+    expect(resultNotes({ verdict: 'internal_error', message: 'the run crashed' })).toEqual(['the run crashed']);
+    expect(resultNotes({ verdict: 'output_limit', stdout_truncated: true })).toEqual([
+      "Output cut at the server's limit (stdout)",
+    ]);
   });
 });

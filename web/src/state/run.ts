@@ -24,8 +24,11 @@ export interface RunResult {
   language?: { name: string; version: string; build_tool?: string | null; runtime?: string | null };
   compile?: { verdict: string; output: string; wall_ms?: number; cached?: boolean } | null;
   message?: string;
+  notes?: string[];
   stdout?: string;
   stderr?: string;
+  stdout_truncated?: boolean;
+  stderr_truncated?: boolean;
 }
 
 export interface RunState {
@@ -108,7 +111,7 @@ export function applyMessage(state: RunState, message: Message): [RunState, Outp
 
 /** A one-line summary of a finished run, e.g. "OK · 26 ms wall · 12 ms CPU · 7.8 MiB". */
 export function verdictLabel(result: RunResult): string {
-  if (result.cancelled || result.status === 'cancelled') return 'Stopped';
+  if (isStopped(result)) return 'Stopped';
   const labels: Record<string, string> = {
     ok: 'OK',
     compile_error: 'Compile error',
@@ -119,6 +122,33 @@ export function verdictLabel(result: RunResult): string {
     internal_error: 'Internal error',
   };
   return labels[result.verdict] ?? result.verdict;
+}
+
+const SIGNALS: Record<number, string> = {
+  4: 'SIGILL', 6: 'SIGABRT', 7: 'SIGBUS', 8: 'SIGFPE', 9: 'SIGKILL', 11: 'SIGSEGV', 13: 'SIGPIPE', 15: 'SIGTERM', 24: 'SIGXCPU', 25: 'SIGXFSZ',
+};
+
+/**
+ * What the verdict and figures do not say: why an internal error happened, the sandbox's notes,
+ * a signal that ended the program, output cut at the server's limit.
+ */
+export function resultNotes(result: RunResult): string[] {
+  const notes: string[] = [];
+  if (result.message) notes.push(result.message);
+  // The verdict already says "Stopped".
+  for (const note of result.notes ?? []) if (note !== 'stopped on request') notes.push(note);
+  if (!isStopped(result) && result.signal) {
+    const name = SIGNALS[result.signal];
+    notes.push(`Ended by signal ${result.signal}${name ? ` (${name})` : ''}`);
+  }
+  const cut = [result.stdout_truncated && 'stdout', result.stderr_truncated && 'stderr'].filter(Boolean);
+  if (cut.length > 0) notes.push(`Output cut at the server's limit (${cut.join(' and ')})`);
+  return notes;
+}
+
+/** Stopped by the user: a run cancelled while queued has a status and no verdict at all. */
+export function isStopped(result: RunResult): boolean {
+  return Boolean(result.cancelled) || result.status === 'cancelled';
 }
 
 export function formatMemory(kib: number | undefined): string {
