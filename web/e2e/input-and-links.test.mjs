@@ -37,6 +37,29 @@ test('Send and EOF buttons answer a program that reads until end of input', asyn
   await context.close();
 });
 
+test('Run moves the focus to Input for an interactive program; Ctrl+Enter in the editor leaves it there', async () => {
+  const { context, page } = await openApp(env);
+  await pickLanguage(page, 'python');
+  await setCode(page, 'print("hi", input("name? "))\n');
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute('aria-label'));
+  await page.getByRole('button', { name: 'Run' }).click();
+  assert.equal(await focused(), 'Input');
+  // So the answer can be typed straight away.
+  await page.getByRole('log', { name: 'Output' }).getByText('name?').waitFor();
+  await page.keyboard.type('Grace');
+  await page.keyboard.press('Enter');
+  await page.getByRole('log', { name: 'Output' }).getByText('hi Grace').waitFor();
+  await page.getByTestId('verdict').getByText('OK').waitFor();
+
+  await page.getByRole('textbox', { name: 'Editor' }).click();
+  await page.keyboard.press('ControlOrMeta+Enter');
+  await page.getByRole('log', { name: 'Output' }).getByText('name?').waitFor();
+  assert.equal(await focused(), 'Editor');
+  await page.getByRole('button', { name: 'Stop' }).click();
+  await page.getByTestId('verdict').getByText('Stopped').waitFor();
+  await context.close();
+});
+
 test('Ctrl+D in the Input field ends the input', async () => {
   const { context, page } = await openApp(env);
   await pickLanguage(page, 'python');

@@ -110,6 +110,11 @@ export function App() {
     setTyped('');
     const interactive = workspace.stdin === '';
     setTyping(interactive);
+    // Run turns disabled under the pointer, which would drop the focus to the page: an
+    // interactive run takes it to Input instead, where the program's questions are answered.
+    // From the editor (Ctrl+Enter) the focus stays where the user is typing.
+    const from = document.activeElement;
+    if (interactive && !(from instanceof HTMLElement && from.closest('.cm-editor'))) inputRef.current?.focus();
     void runner.start(
       {
         language: workspace.language,
