@@ -681,3 +681,30 @@ fn a_run_executing_in_another_server_process_is_stopped_through_the_store() {
     );
     drop(runner);
 }
+
+#[test]
+fn a_language_without_its_toolchain_here_is_refused_at_submission() {
+    let server = start(server::ServerConfig::default());
+    let (_, languages) = get(&server, "/api/v1/languages");
+    let Some(missing) = languages
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|l| l["available"] == false)
+    else {
+        eprintln!("every language is available on this host; nothing to refuse");
+        return;
+    };
+    let (status, error) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": missing["id"], "source": "x"}),
+    );
+    assert_eq!(status, 400, "{error}");
+    assert_eq!(error["code"], "language_unavailable");
+    let message = error["message"].as_str().expect("message");
+    assert!(
+        message.contains(missing["reason"].as_str().expect("reason")),
+        "{message}"
+    );
+}

@@ -194,11 +194,41 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(&job))))
 }
 
+async fn refuse_unavailable(state: &AppState, language: &str) -> Result<(), ApiError> {
+    let engine = state.engine.clone();
+    let language = engine
+        .catalogue()
+        .get(language)
+        .map_err(engine::EngineError::from)?
+        .clone();
+    let toolchain =
+        tokio::task::spawn_blocking(move || engine.toolchain(&language).map(|t| (language, t)))
+            .await
+            .map_err(ApiError::internal)??;
+    let (language, toolchain) = toolchain;
+    if toolchain.available {
+        return Ok(());
+    }
+    Err(ApiError::bad_request(
+        "language_unavailable",
+        format!(
+            "{} is not available on this host: {}",
+            language.name,
+            toolchain.reason.as_deref().unwrap_or("no toolchain")
+        ),
+    ))
+}
+
 /// Validates and enqueues a run; returns its id. Shared by every API that submits runs.
 pub async fn submit(state: &AppState, body: &RunBody, client: String) -> Result<String, ApiError> {
     let request = body.to_request(&state.engine)?;
     state.engine.check(&request)?;
     let priority = body.priority()?;
+    if state.config.workers > 0 {
+        // This host runs what it accepts: a language without its toolchain here is refused now,
+        // not failed later. (A process without workers cannot know the workers' hosts.)
+        refuse_unavailable(state, &request.language).await?;
+    }
     if body.interactive && body.stdin.len() > INTERACTIVE_STDIN_MAX {
         return Err(ApiError::bad_request(
             "invalid_request",
