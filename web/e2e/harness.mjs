@@ -65,15 +65,21 @@ export async function start() {
   }
   await waitReady(base, child);
   const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  // SIGTERM lets runs in progress finish first; SIGKILL is the server gone at once (a crash).
+  const stopServer = async (signal = 'SIGTERM') => {
+    if (!child) return;
+    child.kill(signal);
+    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)));
+  };
   return {
     base,
     browser,
+    /** Whether this suite started the server (and so may stop it under an open page). */
+    ownsServer: Boolean(child),
+    stopServer,
     async stop() {
       await browser.close();
-      if (child) {
-        child.kill('SIGTERM');
-        await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
-      }
+      await stopServer();
       if (data) rmSync(data, { recursive: true, force: true });
     },
   };

@@ -206,7 +206,11 @@ export function App() {
 
   const file = workspace.files.find((f) => f.name === active) ?? workspace.files[0];
   const result = run.result;
-  const verdictClass = result ? `verdict verdict-${isStopped(result) ? 'cancelled' : result.verdict}` : 'verdict';
+  const verdictClass = result
+    ? `verdict verdict-${isStopped(result) ? 'cancelled' : result.verdict}`
+    : run.phase === 'done'
+      ? 'verdict verdict-cancelled'
+      : 'verdict';
 
   return (
     <div className="app">
@@ -312,7 +316,13 @@ export function App() {
           />
           <div className="status-row" aria-live="polite">
             <span className={verdictClass} data-testid="verdict">
-              {result ? verdictLabel(result) : running ? `${run.phase[0].toUpperCase()}${run.phase.slice(1)}…` : 'Ready'}
+              {result
+                ? verdictLabel(result)
+                : running
+                  ? `${run.phase[0].toUpperCase()}${run.phase.slice(1)}…`
+                  : run.phase === 'done'
+                    ? 'No result (connection lost)'
+                    : 'Ready'}
             </span>
             {result?.verdict === 'compile_error' && result.compile && (
               <span className="figures">
