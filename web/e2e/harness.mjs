@@ -49,8 +49,11 @@ async function waitReady(base, child) {
   throw new Error(`${base} never became ready`);
 }
 
-/** Starts the server (or uses CODECOLLAB_URL) and a browser; `stop()` ends both. */
-export async function start() {
+/**
+ * Starts the server (or uses CODECOLLAB_URL) and a browser; `stop()` ends both. `serveArgs`
+ * replace the default `--workers 2` (a server of one's own only).
+ */
+export async function start({ serveArgs = ['--workers', '2'] } = {}) {
   let base = process.env.CODECOLLAB_URL;
   let child;
   let data;
@@ -59,7 +62,7 @@ export async function start() {
     const port = await freePort();
     data = mkdtempSync(join(tmpdir(), 'codecollab-e2e-'));
     base = `http://127.0.0.1:${port}`;
-    child = spawn(bin, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', data, '--workers', '2'], {
+    child = spawn(bin, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', data, ...serveArgs], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
   }
