@@ -8,37 +8,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const CHUNKS: usize = 100;
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 fn main() {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
-    let db = std::env::temp_dir().join(format!("codecollab-relay-{}.sqlite", std::process::id()));
-    let base = runtime.block_on(async {
-        let sandbox = sandbox::Sandbox::new(sandbox::SandboxConfig::default())
-            .expect("sandbox (run as root)");
-        let catalogue = languages::Catalogue::builtin().expect("catalogue");
-        let cache_dir = std::env::temp_dir().join("codecollab-bench-compile-cache");
-        let engine = engine::Engine::new(
-            sandbox,
-            catalogue,
-            engine::EngineConfig {
-                cache_dir,
-                cache_max_bytes: 1 << 30,
-            },
-        )
-        .expect("engine");
-        let store = store::Store::connect(&format!("sqlite://{}", db.display()))
-            .await
-            .expect("store");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base = format!("127.0.0.1:{}", listener.local_addr().expect("addr").port());
-        tokio::spawn(server::serve(
-            listener,
-            server::AppState::new(engine, store, server::ServerConfig::default()),
-            std::future::pending(),
-        ));
-        base
-    });
+    // The tests' harness: a real server on 127.0.0.1:0 with SQLite, removed on drop.
+    let server = common::start(server::ServerConfig::default());
+    let base = server.base.trim_start_matches("http://").to_string();
     let program = format!(
         "import time, sys\ntime.sleep(0.5)\nfor _ in range({CHUNKS}):\n    sys.stdout.write(str(time.time_ns()) + '\\n')\n    sys.stdout.flush()\n    time.sleep(0.02)"
     );
@@ -88,7 +64,4 @@ fn main() {
         at(0.99),
         at(1.0)
     );
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-    }
 }

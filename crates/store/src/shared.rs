@@ -61,11 +61,13 @@ impl Store {
             .await
             .map_err(db("reading a snippet"))?;
         let Some(row) = row else { return Ok(None) };
-        let get = db("reading a snippet");
-        Ok(Some(Snippet {
-            id: row.try_get("id").map_err(get)?,
-            body: row.try_get("body").map_err(db("reading a snippet"))?,
-            created_at_ms: row.try_get("created_at").map_err(db("reading a snippet"))?,
-        }))
+        let read = || -> Result<Snippet, sqlx::Error> {
+            Ok(Snippet {
+                id: row.try_get("id")?,
+                body: row.try_get("body")?,
+                created_at_ms: row.try_get("created_at")?,
+            })
+        };
+        read().map(Some).map_err(db("reading a snippet"))
     }
 }

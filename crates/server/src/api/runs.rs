@@ -51,7 +51,7 @@ impl LimitsBody {
 }
 
 /// The body of `POST /api/v1/runs`, also what the queue stores.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunBody {
     pub language: String,

@@ -52,15 +52,9 @@ pub async fn create(
     let as_run = RunBody {
         language: body.language.clone(),
         files: body.files.clone(),
-        source: None,
         entry: body.entry.clone(),
         stdin: body.stdin.clone(),
-        args: Vec::new(),
-        limits: Default::default(),
-        compile_limits: Default::default(),
-        interactive: false,
-        expected_output: None,
-        priority: None,
+        ..RunBody::default()
     };
     state.engine.check(&as_run.to_request(&state.engine)?)?;
     let text = serde_json::to_string(&body).map_err(ApiError::internal)?;
