@@ -2,7 +2,9 @@
 
 use anyhow::{Context, bail};
 use clap::Args;
-use engine::{Engine, EngineEvent, RunInput, RunRequest, SourceFile, Stage};
+use engine::{
+    DEFAULT_STDIN_CAPACITY, Engine, EngineEvent, RunInput, RunRequest, SourceFile, Stage, StdinFeed,
+};
 use model::{Stream, Verdict};
 use std::io::Write;
 use std::path::PathBuf;
@@ -67,17 +69,16 @@ pub fn run(args: RunArgs, engine: &Engine) -> anyhow::Result<ExitCode> {
     if let Some(mib) = args.memory {
         limits.memory_kib = mib.saturating_mul(1024);
     }
-    let stdin = match &args.stdin {
-        Some(path) => RunInput::Fd(
-            std::fs::File::open(path)
-                .with_context(|| format!("cannot open {}", path.display()))?
-                .into(),
+    // The program reads a pipe we fill, never our own descriptors (a terminal it could drive
+    // with ioctls, a file it could reopen for writing).
+    let feed = StdinFeed::new(DEFAULT_STDIN_CAPACITY).context("cannot make the program's stdin")?;
+    match &args.stdin {
+        Some(path) => feed.copy_from(
+            std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?,
         ),
-        None => match std::io::stdin().lock().as_fd_owned() {
-            Some(fd) => RunInput::Fd(fd),
-            None => RunInput::Empty,
-        },
-    };
+        None => feed.copy_from(std::io::stdin()),
+    }
+    let stdin = RunInput::Live(feed);
     let request = RunRequest {
         language: language.id.clone(),
         entry: Some(files[0].name.clone()),
@@ -141,16 +142,4 @@ pub fn run(args: RunArgs, engine: &Engine) -> anyhow::Result<ExitCode> {
         (None, None) => 125,
     };
     Ok(ExitCode::from(code.clamp(0, 255) as u8))
-}
-
-/// Our stdin as an owned fd for the program, unless it is closed.
-trait AsFdOwned {
-    fn as_fd_owned(&self) -> Option<std::os::fd::OwnedFd>;
-}
-
-impl AsFdOwned for std::io::StdinLock<'_> {
-    fn as_fd_owned(&self) -> Option<std::os::fd::OwnedFd> {
-        use std::os::fd::AsFd;
-        self.as_fd().try_clone_to_owned().ok()
-    }
 }

@@ -2,7 +2,10 @@
 
 use anyhow::{Context, bail};
 use clap::Args;
-use sandbox::{Event, Limits, Outcome, RunSpec, Sandbox, SandboxConfig, Stdin, Stream};
+use sandbox::{
+    DEFAULT_STDIN_CAPACITY, Event, Limits, Outcome, RunSpec, Sandbox, SandboxConfig, Stdin,
+    StdinFeed, Stream,
+};
 use serde::Serialize;
 use std::io::Write;
 use std::path::PathBuf;
@@ -121,12 +124,17 @@ pub fn run(args: SandboxArgs, config: SandboxConfig) -> anyhow::Result<ExitCode>
         };
         env.push((key.to_string(), value.to_string()));
     }
+    // A pipe we fill, never the host file itself: the program could reopen
+    // `/proc/self/fd/0` for writing.
     let stdin = match &args.stdin {
-        Some(path) => Stdin::Fd(
-            std::fs::File::open(path)
-                .with_context(|| format!("cannot open stdin file {}", path.display()))?
-                .into(),
-        ),
+        Some(path) => {
+            let file = std::fs::File::open(path)
+                .with_context(|| format!("cannot open stdin file {}", path.display()))?;
+            let feed = StdinFeed::new(DEFAULT_STDIN_CAPACITY)
+                .context("cannot make the program's stdin")?;
+            feed.copy_from(file);
+            Stdin::Live(feed)
+        }
         None => Stdin::Empty,
     };
     let sandbox = Sandbox::new(config).context("cannot start the sandbox")?;

@@ -140,6 +140,63 @@ fn stdin_env_and_workdir_options_reach_the_program() {
     assert_eq!(json(&output)["stdout"], "42\nhi there\nfrom the host dir");
 }
 
+/// Regression: `--stdin FILE` handed the host file's descriptor to the program, which reopened
+/// `/proc/self/fd/0` for writing and appended to the host file. The program must only ever see
+/// a pipe.
+#[test]
+fn stdin_file_a_program_cannot_write_to_the_host_file_behind_its_stdin() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("codecollab-cli-stdin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mkdir");
+    let input = dir.join("input.txt");
+    std::fs::write(&input, "original\n").expect("write");
+    // Writable by anyone: only the descriptor the program gets stands between it and the file.
+    std::fs::set_permissions(&input, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    std::fs::write(
+        dir.join("main.py"),
+        "import sys\nprint(sys.stdin.read(), end='')\ntry:\n    open('/proc/self/fd/0', 'a').write('pwned by run\\n')\nexcept OSError as e:\n    print('refused', e.errno)\n",
+    )
+    .expect("write");
+    let attack = "cat; echo pwned by sandbox >> /proc/self/fd/0 || echo refused";
+    let sandbox = shared(&[
+        "sandbox",
+        "--json",
+        "--stdin",
+        input.to_str().expect("utf8"),
+        "--",
+        "/bin/sh",
+        "-c",
+        attack,
+    ]);
+    let run = shared(&[
+        "run",
+        "--json",
+        "--stdin",
+        input.to_str().expect("utf8"),
+        dir.join("main.py").to_str().expect("utf8"),
+    ]);
+    let after = std::fs::read_to_string(&input).expect("read");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(
+        after, "original\n",
+        "the host file behind stdin was written"
+    );
+    let sandbox = json(&sandbox);
+    assert!(
+        sandbox["stdout"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("original\nrefused")),
+        "{sandbox}"
+    );
+    let run = json(&run);
+    assert!(
+        run["stdout"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("original\nrefused")),
+        "{run}"
+    );
+}
+
 #[test]
 fn bad_input_is_refused_with_a_message_and_a_non_zero_exit() {
     let cases: [(&[&str], &str); 4] = [

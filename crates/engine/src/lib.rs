@@ -12,6 +12,7 @@ pub use request::{
     MAX_FILES, MAX_SOURCE_BYTES, RunInput, RunRequest, SourceFile, default_compile_limits,
 };
 pub use result::{CompileResult, LanguageInfo, RunResult, Stage};
+pub use sandbox::{DEFAULT_STDIN_CAPACITY, FeedError, StdinFeed};
 pub use toolchain::Toolchain;
 
 use languages::{Catalogue, Language, LanguagesError};
@@ -284,7 +285,7 @@ impl Engine {
         let stdin = match request.stdin {
             RunInput::Empty => Stdin::Empty,
             RunInput::Bytes(bytes) => Stdin::Bytes(bytes),
-            RunInput::Fd(fd) => Stdin::Fd(fd),
+            RunInput::Live(feed) => Stdin::Live(feed),
         };
         let spec = RunSpec {
             argv,

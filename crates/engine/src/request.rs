@@ -22,8 +22,8 @@ pub enum RunInput {
     #[default]
     Empty,
     Bytes(Vec<u8>),
-    /// A readable fd the caller keeps feeding (interactive programs).
-    Fd(std::os::fd::OwnedFd),
+    /// What the caller queues while the program runs (interactive programs).
+    Live(sandbox::StdinFeed),
 }
 
 #[derive(Debug, Default)]

@@ -23,6 +23,7 @@ mod rootfs;
 mod seccomp;
 mod slots;
 mod spawn;
+mod stdin;
 mod supervise;
 mod sys;
 mod workdir;
@@ -32,6 +33,7 @@ pub use config::SandboxConfig;
 pub use error::SandboxError;
 pub use host::{Check, CheckStatus, inspect_host};
 pub use model::{Limits, Outcome, Stream, Verdict};
+pub use stdin::{DEFAULT_STDIN_CAPACITY, FeedError, StdinFeed};
 pub use workdir::{FileEntry, WorkDir, validate_relative};
 
 use cgroup::Hierarchy;
@@ -39,7 +41,7 @@ use plan::ChildFds;
 use planning::{PlanInput, build_plan};
 use rootfs::HostLayout;
 use slots::{Slot, SlotPool};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -67,11 +69,12 @@ pub enum Stdin {
     /// End of file at once.
     #[default]
     Empty,
-    /// Fed by the supervisor as the program reads it.
+    /// Fed by the supervisor as the program reads it, then end of file.
     Bytes(Vec<u8>),
-    /// Any readable fd: a file, or the read end of a pipe the caller keeps writing to
-    /// (interactive programs).
-    Fd(OwnedFd),
+    /// What the caller queues while the program runs (interactive programs), until it closes
+    /// the feed. The program only ever sees a pipe: never a host file descriptor, which it could
+    /// reopen for writing through `/proc/self/fd/0` or drive with terminal ioctls.
+    Live(StdinFeed),
 }
 
 /// One command to run.
@@ -259,13 +262,14 @@ impl Lease {
         let (report_read, report_write) = sys::pipe().map_err(spawn_err("creating pipes"))?;
         let (stdout_read, stdout_write) = sys::pipe().map_err(spawn_err("creating pipes"))?;
         let (stderr_read, stderr_write) = sys::pipe().map_err(spawn_err("creating pipes"))?;
-        let (stdin_child, stdin_feed) = match spec.stdin {
-            Stdin::Fd(fd) => (fd, None),
-            Stdin::Empty => (sys::pipe().map_err(spawn_err("creating pipes"))?.0, None),
-            Stdin::Bytes(bytes) => {
-                let (read, write) = sys::pipe().map_err(spawn_err("creating pipes"))?;
-                (read, Some((write, bytes)))
+        let (stdin_child, stdin_write) = sys::pipe().map_err(spawn_err("creating pipes"))?;
+        let stdin_feed = match spec.stdin {
+            Stdin::Empty => {
+                drop(stdin_write);
+                None
             }
+            Stdin::Bytes(bytes) => Some(supervise::StdinPump::bytes(stdin_write, bytes)),
+            Stdin::Live(feed) => Some(supervise::StdinPump::live(stdin_write, feed)),
         };
         let fds = ChildFds {
             sync_read: sync_read.as_raw_fd(),

@@ -3,9 +3,9 @@
 use crate::cgroup::{SlotCgroup, Usage};
 use crate::plan::{REPORT_EXEC_FAILED, REPORT_EXITED, REPORT_SETUP_FAILED, Report, step_name};
 use crate::spawn::Child;
-use crate::{Event, SandboxError, sys};
+use crate::{Event, SandboxError, StdinFeed, sys};
 use model::{Limits, Outcome, Stream, Verdict};
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::time::{Duration, Instant};
 
 /// How often live stats are sampled and sent: often enough for a smooth chart, rare enough to
@@ -32,8 +32,105 @@ pub(crate) struct Pipes {
     pub stdout: OwnedFd,
     pub stderr: OwnedFd,
     pub report: OwnedFd,
-    /// Our end of the program's stdin and the bytes still to write, when we feed it.
-    pub stdin: Option<(OwnedFd, Vec<u8>)>,
+    /// Our end of the program's stdin, when we feed it.
+    pub stdin: Option<StdinPump>,
+}
+
+/// The program's stdin as the supervisor feeds it: bytes given up front, then whatever a live
+/// feed queues, written without ever blocking.
+#[derive(Debug)]
+pub(crate) struct StdinPump {
+    pipe: Option<OwnedFd>,
+    /// Bytes taken for the program and not yet written.
+    local: Vec<u8>,
+    feed: Option<StdinFeed>,
+    /// No more bytes will come: close the pipe once `local` is written.
+    eof: bool,
+}
+
+impl StdinPump {
+    pub(crate) fn bytes(pipe: OwnedFd, bytes: Vec<u8>) -> Self {
+        StdinPump {
+            // Nothing to write: end of file at once.
+            pipe: (!bytes.is_empty()).then_some(pipe),
+            local: bytes,
+            feed: None,
+            eof: true,
+        }
+    }
+
+    pub(crate) fn live(pipe: OwnedFd, feed: StdinFeed) -> Self {
+        StdinPump {
+            pipe: Some(pipe),
+            local: Vec::new(),
+            feed: Some(feed),
+            eof: false,
+        }
+    }
+
+    fn bell(&self) -> Option<RawFd> {
+        self.feed
+            .as_ref()
+            .filter(|_| !self.eof && self.pipe.is_some())
+            .map(StdinFeed::bell_fd)
+    }
+
+    /// The pipe, while there is something to write to it.
+    fn writable(&self) -> Option<RawFd> {
+        self.pipe
+            .as_ref()
+            .filter(|_| !self.local.is_empty())
+            .map(AsRawFd::as_raw_fd)
+    }
+
+    fn on_bell(&mut self) {
+        if let Some(feed) = &self.feed {
+            self.eof |= feed.take(&mut self.local);
+        }
+        self.write();
+    }
+
+    fn write(&mut self) {
+        let Some(fd) = self.pipe.as_ref() else {
+            return;
+        };
+        if !self.local.is_empty() {
+            match sys::write(fd.as_raw_fd(), &self.local) {
+                Ok(n) => {
+                    self.local.drain(..n);
+                    if let Some(feed) = &self.feed {
+                        feed.written(n);
+                    }
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                // The program closed its stdin or exited: what it did not read is dropped.
+                Err(_) => {
+                    self.close();
+                    return;
+                }
+            }
+        }
+        if self.local.is_empty() && self.eof {
+            self.pipe = None;
+        }
+    }
+
+    fn close(&mut self) {
+        self.pipe = None;
+        self.local = Vec::new();
+        if let Some(feed) = &self.feed {
+            feed.gone();
+        }
+    }
+}
+
+impl Drop for StdinPump {
+    fn drop(&mut self) {
+        // The run is over: a writer still holding the feed is told so at once.
+        if let Some(feed) = &self.feed {
+            feed.gone();
+        }
+    }
 }
 
 /// What happened, before it is judged.
@@ -143,6 +240,7 @@ const POLL_INIT: usize = 0;
 const POLL_REPORT: usize = 1;
 const POLL_STDOUT: usize = 2;
 const POLL_STDIN: usize = 4;
+const POLL_STDIN_BELL: usize = 5;
 
 /// The state of one supervised run between spawn and the last byte of output.
 struct RunLoop<'s, 'a> {
@@ -150,7 +248,7 @@ struct RunLoop<'s, 'a> {
     child: Child,
     streams: [Captured; 2],
     report: Option<OwnedFd>,
-    stdin: Option<(OwnedFd, Vec<u8>)>,
+    stdin: Option<StdinPump>,
     facts: Facts,
     init_alive: bool,
     /// When the program ended or was killed; the wall time stops here.
@@ -172,7 +270,7 @@ impl<'s, 'a> RunLoop<'s, 'a> {
         for fd in streams
             .iter()
             .filter_map(|s| s.fd.as_ref())
-            .chain(pipes.stdin.as_ref().map(|(fd, _)| fd))
+            .chain(pipes.stdin.as_ref().and_then(|pump| pump.pipe.as_ref()))
         {
             sys::set_nonblocking(fd.as_raw_fd()).map_err(io_err)?;
         }
@@ -257,7 +355,7 @@ impl<'s, 'a> RunLoop<'s, 'a> {
     }
 
     /// Waits for the next fd event or deadline; returns each poll entry's `revents`.
-    fn poll(&self) -> Result<[libc::c_short; 5], SandboxError> {
+    fn poll(&self) -> Result<[libc::c_short; 6], SandboxError> {
         let deadline = match self.ended {
             Some(at) => at + DRAIN_TIMEOUT,
             None if self.sup.cgroup.is_some() => self
@@ -292,7 +390,17 @@ impl<'s, 'a> RunLoop<'s, 'a> {
             entry(raw(self.report.as_ref()), libc::POLLIN),
             entry(raw(self.streams[0].fd.as_ref()), libc::POLLIN),
             entry(raw(self.streams[1].fd.as_ref()), libc::POLLIN),
-            entry(raw(self.stdin.as_ref().map(|(fd, _)| fd)), libc::POLLOUT),
+            entry(
+                self.stdin
+                    .as_ref()
+                    .and_then(StdinPump::writable)
+                    .unwrap_or(-1),
+                libc::POLLOUT,
+            ),
+            entry(
+                self.stdin.as_ref().and_then(StdinPump::bell).unwrap_or(-1),
+                libc::POLLIN,
+            ),
         ];
         // SAFETY: `polls` is a valid array of pollfd for the duration of the call.
         let ready =
@@ -302,7 +410,7 @@ impl<'s, 'a> RunLoop<'s, 'a> {
             if e.kind() != std::io::ErrorKind::Interrupted {
                 return Err(io_err(e));
             }
-            return Ok([0; 5]);
+            return Ok([0; 6]);
         }
         Ok(polls.map(|p| p.revents))
     }
@@ -351,23 +459,6 @@ impl<'s, 'a> RunLoop<'s, 'a> {
         Ok(())
     }
 
-    fn feed_stdin(&mut self) {
-        let Some((fd, pending)) = self.stdin.as_mut() else {
-            return;
-        };
-        match sys::write(fd.as_raw_fd(), pending) {
-            Ok(n) => {
-                pending.drain(..n);
-                if pending.is_empty() {
-                    self.stdin = None;
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            // The program closed its stdin or exited: what it did not read is dropped.
-            Err(_) => self.stdin = None,
-        }
-    }
-
     fn read_report(&mut self) -> Result<(), SandboxError> {
         let Some(fd) = self.report.as_ref() else {
             return Ok(());
@@ -397,8 +488,12 @@ impl<'s, 'a> RunLoop<'s, 'a> {
                     self.read_stream(index)?;
                 }
             }
-            if revents[POLL_STDIN] != 0 {
-                self.feed_stdin();
+            if let Some(pump) = self.stdin.as_mut() {
+                if revents[POLL_STDIN_BELL] != 0 {
+                    pump.on_bell();
+                } else if revents[POLL_STDIN] != 0 {
+                    pump.write();
+                }
             }
             if revents[POLL_REPORT] != 0 {
                 self.read_report()?;

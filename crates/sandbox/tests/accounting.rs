@@ -3,8 +3,7 @@
 mod common;
 
 use common::*;
-use sandbox::{Limits, Stdin, Stream, Verdict};
-use std::io::Write;
+use sandbox::{DEFAULT_STDIN_CAPACITY, FeedError, Limits, Stdin, StdinFeed, Stream, Verdict};
 
 #[test]
 fn touching_200_mib_reports_200_mib_within_ten_percent() {
@@ -146,29 +145,91 @@ fn stdin_bytes_are_fed_to_the_program() {
 #[test]
 fn an_interactive_program_is_answered_while_it_runs() {
     let sandbox = sandbox();
-    let (read, write) = std::io::pipe().expect("pipe");
+    let feed = StdinFeed::new(DEFAULT_STDIN_CAPACITY).expect("feed");
     let mut spec = spec(
         &[
             "python3",
             "-c",
-            "name = input('name? ')\nprint('hello', name)",
+            "name = input('name? ')\nprint('hello', name)\nprint('then', input())",
         ],
         Limits::default(),
     );
-    spec.stdin = Stdin::Fd(read.into());
-    let mut writer = Some(write);
+    spec.stdin = Stdin::Live(feed.clone());
+    let mut answered = false;
     let outcome = sandbox
         .run(spec, &mut |event| {
             if let sandbox::Event::Output { data, .. } = event
                 && data.starts_with(b"name? ")
-                && let Some(mut w) = writer.take()
+                && !answered
             {
-                w.write_all("Zoë\n".as_bytes()).expect("answer");
+                answered = true;
+                feed.push("Zoë\n".as_bytes()).expect("answer");
+                feed.push(b"end").expect("more");
+                feed.close();
             }
         })
         .expect("run");
     assert_verdict(&outcome, Verdict::Ok);
-    assert_eq!(stdout(&outcome), "name? hello Zoë\n");
+    assert_eq!(stdout(&outcome), "name? hello Zoë\nthen end\n");
+    assert_eq!(
+        feed.push(b"late"),
+        Err(FeedError::Closed),
+        "a finished run takes no input"
+    );
+}
+
+/// Regression: stdin was written with a blocking `write_all` by the server, under the lock the
+/// supervisor's event callback also takes; past the pipe's 64 KiB a program that never reads
+/// hung the supervisor (no wall limit, no cancel, the worker gone for good).
+#[test]
+fn stdin_deadlock_a_program_that_never_reads_2_mib_still_ends_at_its_wall_limit() {
+    let sandbox = sandbox();
+    let feed = StdinFeed::new(DEFAULT_STDIN_CAPACITY).expect("feed");
+    let limits = Limits {
+        wall_time_ms: 1_500,
+        ..Limits::default()
+    };
+    let mut spec = spec(&["sleep", "60"], limits);
+    spec.stdin = Stdin::Live(feed.clone());
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b'x'; 64 * 1024];
+        let (mut accepted, mut refused) = (0usize, 0usize);
+        for _ in 0..32 {
+            match feed.push_timeout(&chunk, std::time::Duration::from_millis(50)) {
+                Ok(()) => accepted += chunk.len(),
+                Err(FeedError::Full { .. }) => refused += 1,
+                Err(FeedError::Closed) => break,
+            }
+        }
+        (accepted, refused, feed)
+    });
+    let mut events = 0;
+    let outcome = sandbox.run(spec, &mut |_| events += 1).expect("run");
+    assert_verdict(&outcome, Verdict::TimeLimit);
+    assert!(
+        (1_500..10_000).contains(&outcome.wall_ms),
+        "ended at its wall limit: {outcome:?}"
+    );
+    let (accepted, refused, feed) = writer.join().expect("writer");
+    assert_eq!(
+        accepted + refused * 64 * 1024,
+        2 << 20,
+        "every push answered"
+    );
+    assert!(refused > 0, "past the bound a push is refused");
+    assert!(
+        accepted <= DEFAULT_STDIN_CAPACITY + 64 * 1024,
+        "no more taken than the bound and the pipe hold: {accepted}"
+    );
+    assert_eq!(feed.push(b"x"), Err(FeedError::Closed));
+    // The slot is fine: the next run runs.
+    let next = sandbox
+        .run(
+            self::spec(&["echo", "next"], Limits::default()),
+            &mut |_| {},
+        )
+        .expect("next run");
+    assert_eq!(stdout(&next), "next\n");
 }
 
 #[test]

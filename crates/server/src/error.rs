@@ -39,7 +39,7 @@ impl ApiError {
     }
 
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        eprintln!("codecollab: internal error: {cause}");
+        tracing::error!("internal error: {cause}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",

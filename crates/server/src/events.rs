@@ -6,7 +6,6 @@
 
 use serde_json::{Value, json};
 use std::collections::HashMap;
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
@@ -32,7 +31,7 @@ struct Inner {
     history: Vec<Arc<str>>,
     done: bool,
     /// The program's stdin, for interactive runs while they run.
-    stdin: Option<std::io::PipeWriter>,
+    stdin: Option<engine::StdinFeed>,
     /// A worker of this process executes (or executed) the run: its result will be published
     /// here, so clients need not look for it in the store.
     local: bool,
@@ -105,6 +104,16 @@ impl RunEvents {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).local = true;
     }
 
+    /// This process's attempt lost the run (its lease went to another attempt): its end will
+    /// be found in the store.
+    pub fn mark_elsewhere(&self) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.local = false;
+        if let Some(feed) = inner.stdin.take() {
+            feed.close();
+        }
+    }
+
     pub fn is_local(&self) -> bool {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).local
     }
@@ -131,25 +140,30 @@ impl RunEvents {
         out
     }
 
-    pub fn set_stdin(&self, writer: std::io::PipeWriter) {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).stdin = Some(writer);
+    pub fn set_stdin(&self, feed: engine::StdinFeed) {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner()).stdin = Some(feed);
     }
 
-    /// Feeds the running program; false when it takes no more input.
-    pub fn write_stdin(&self, data: &[u8]) -> bool {
-        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        match inner.stdin.as_mut().map(|w| w.write_all(data)) {
-            Some(Ok(())) => true,
-            Some(Err(_)) => {
-                inner.stdin = None;
-                false
-            }
-            None => false,
-        }
+    /// The running program's input, if it takes any. Writers use the feed after the lock is
+    /// released: nothing here ever waits on the program.
+    pub fn stdin(&self) -> Option<engine::StdinFeed> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .stdin
+            .clone()
     }
 
     pub fn close_stdin(&self) {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner()).stdin = None;
+        let feed = self
+            .inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .stdin
+            .take();
+        if let Some(feed) = feed {
+            feed.close();
+        }
     }
 }
 

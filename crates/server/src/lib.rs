@@ -5,6 +5,7 @@ pub mod api;
 mod compat;
 mod error;
 pub mod events;
+mod ids;
 mod metrics;
 mod web;
 mod workers;
@@ -87,15 +88,6 @@ impl AppState {
             .await
             .unwrap_or_default()
     }
-}
-
-/// Bytes for ids nobody can guess (run ids, snippet links).
-pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut bytes = [0u8; N];
-    if let Ok(mut random) = std::fs::File::open("/dev/urandom") {
-        let _ = std::io::Read::read_exact(&mut random, &mut bytes);
-    }
-    bytes
 }
 
 pub fn now_ms() -> i64 {

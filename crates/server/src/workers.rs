@@ -5,7 +5,7 @@
 use crate::api::RunBody;
 use crate::events::{RunEvents, Utf8Stream, status};
 use crate::{AppState, now_ms};
-use engine::{EngineEvent, RunInput, Stage};
+use engine::{DEFAULT_STDIN_CAPACITY, EngineEvent, RunInput, Stage, StdinFeed};
 use model::Stream;
 use serde_json::json;
 use std::sync::Arc;
@@ -59,7 +59,7 @@ async fn work(state: AppState, worker: String, mut shutdown: watch::Receiver<boo
                 }
             }
             Err(e) => {
-                eprintln!("codecollab: worker {worker}: {e}");
+                tracing::error!(%worker, "claiming a run: {e}");
                 tokio::time::sleep(IDLE_POLL).await;
             }
         }
@@ -90,11 +90,11 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
         let mut request = body.to_request(&engine).map_err(|e| e.message)?;
         request.cancel = Some(stop_flag);
         if body.interactive {
-            let (reader, mut writer) = std::io::pipe().map_err(|e| e.to_string())?;
-            std::io::Write::write_all(&mut writer, body.stdin.as_bytes())
+            let feed = StdinFeed::new(DEFAULT_STDIN_CAPACITY).map_err(|e| e.to_string())?;
+            feed.push(body.stdin.as_bytes())
                 .map_err(|e| e.to_string())?;
-            publisher.set_stdin(writer);
-            request.stdin = RunInput::Fd(reader.into());
+            publisher.set_stdin(feed.clone());
+            request.stdin = RunInput::Live(feed);
         }
         let mut text = [Utf8Stream::default(), Utf8Stream::default()];
         engine
@@ -102,27 +102,44 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
             .map_err(|e| e.to_string())
     });
     tokio::pin!(execution);
-    let lease = state.config.lease;
-    let mut renew = tokio::time::interval(lease / 3);
+    let lease = job.lease(worker);
+    let lease_length = state.config.lease;
+    let mut renew = tokio::time::interval(lease_length / 3);
     renew.tick().await;
     let mut cancel_check = tokio::time::interval(CANCEL_POLL);
+    let mut lost = false;
     let outcome = loop {
         tokio::select! {
             done = &mut execution => break done,
-            _ = cancel_check.tick() => {
+            _ = cancel_check.tick(), if !lost => {
                 // A cancel asked through another server process reaches us through the store.
                 if state.store.cancel_requested(&job.id).await.unwrap_or(false) {
                     stop.store(true, Ordering::Relaxed);
                 }
             }
-            _ = renew.tick() => {
-                let until = now_ms() + lease.as_millis() as i64;
-                if !state.store.extend_lease(&job.id, worker, until).await.unwrap_or(false) {
-                    eprintln!("codecollab: worker {worker} lost the lease of {}", job.id);
+            _ = renew.tick(), if !lost => {
+                let until = now_ms() + lease_length.as_millis() as i64;
+                // A failed renewal is not yet a lost lease (the database may be away for a
+                // moment); a renewal the database refuses is.
+                if let Ok(false) = state.store.extend_lease(&lease, until).await {
+                    tracing::warn!(run = %job.id, %worker, "lost the lease: stopping the run");
+                    lost = true;
+                    stop.store(true, Ordering::Relaxed);
                 }
             }
         }
     };
+    state
+        .running
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .remove(&job.id);
+    if lost {
+        // Another attempt owns the run now: this one writes nothing and announces nothing;
+        // clients here follow the run through the store like any run executing elsewhere.
+        events.mark_elsewhere();
+        return;
+    }
     let result = match outcome {
         Ok(Ok(result)) => serde_json::to_value(&result)
             .unwrap_or_else(|e| json!({"verdict": "internal_error", "message": e.to_string()})),
@@ -131,38 +148,26 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
             json!({"verdict": "internal_error", "message": format!("the run crashed: {panic}")})
         }
     };
-    state
-        .running
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .remove(&job.id);
     let final_status = if stop.load(Ordering::Relaxed) {
         JobStatus::Cancelled
     } else {
         JobStatus::Finished
     };
-    // Kept before the run is final, so that whoever sees it final also finds its output.
-    if let Err(e) = state
-        .store
-        .save_events(&job.id, &events.history_json())
-        .await
-    {
-        eprintln!(
-            "codecollab: worker {worker}: keeping the output of {}: {e}",
-            job.id
-        );
-    }
-    match state
-        .store
-        .finish(&job.id, worker, final_status, &result.to_string(), now_ms())
-        .await
-    {
+    let history = events.history_json();
+    let end = store::Completion {
+        status: final_status,
+        result: &result.to_string(),
+        events: &history,
+        at_ms: now_ms(),
+    };
+    match state.store.finish(&lease, &end).await {
         Ok(true) => {}
-        Ok(false) => eprintln!(
-            "codecollab: worker {worker}: {} was taken from us before it finished",
-            job.id
-        ),
-        Err(e) => eprintln!("codecollab: worker {worker}: recording {}: {e}", job.id),
+        Ok(false) => {
+            tracing::warn!(run = %job.id, %worker, "the run was taken from us before it finished");
+            events.mark_elsewhere();
+            return;
+        }
+        Err(e) => tracing::error!(run = %job.id, %worker, "recording the result: {e}"),
     }
     crate::metrics::record_run(
         &result,
@@ -230,11 +235,11 @@ async fn reap(state: AppState, mut shutdown: watch::Receiver<bool>) {
         {
             Ok(0) => {}
             Ok(_) => state.new_job.notify_waiters(),
-            Err(e) => eprintln!("codecollab: reaper: {e}"),
+            Err(e) => tracing::error!("recovering runs of dead workers: {e}"),
         }
         let horizon = now_ms() - state.config.retention.as_millis() as i64;
         if let Err(e) = state.store.purge_finished(horizon).await {
-            eprintln!("codecollab: retention: {e}");
+            tracing::error!("purging runs past retention: {e}");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}

@@ -364,6 +364,64 @@ fn an_interactive_run_reads_what_the_websocket_client_types() {
     assert_eq!(result["stdout"], "name? age? Zoë is 7\n");
 }
 
+/// Regression: the server wrote stdin with a blocking `write_all` under the run's lock, which
+/// the supervisor's event callback also takes. Past the pipe's 64 KiB, a program that never
+/// reads hung its worker for ever: no wall limit, no cancel, and with one worker nothing else
+/// ever ran again.
+#[test]
+fn stdin_deadlock_1_mib_to_a_program_that_never_reads_ends_at_its_wall_limit_and_the_next_run_runs()
+{
+    let server = start(server::ServerConfig {
+        workers: 1,
+        ..server::ServerConfig::default()
+    });
+    let (_, created) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "python", "source": "import time\nprint('up', flush=True)\ntime.sleep(60)",
+                "interactive": true, "limits": {"wall_time_ms": 3000}}),
+    );
+    let id = created["id"].as_str().expect("id").to_string();
+    let mut socket = connect_events(&server, &id);
+    let mut stdout = String::new();
+    while !stdout.contains("up\n") {
+        let tungstenite::Message::Text(text) = socket.read().expect("message") else {
+            continue;
+        };
+        let message: Value = serde_json::from_str(&text).expect("json");
+        stdout.push_str(message["data"].as_str().unwrap_or_default());
+    }
+    let chunk = "x".repeat(64 * 1024);
+    // 1 MiB is what the issue names; the second MiB goes past the bound on unread input.
+    for _ in 0..32 {
+        socket
+            .send(tungstenite::Message::Text(
+                json!({"type": "stdin", "data": chunk}).to_string().into(),
+            ))
+            .expect("send");
+    }
+    let messages = read_until_result(&mut socket);
+    let result = messages.last().expect("result");
+    assert_eq!(result["type"], "result", "{result}");
+    assert_eq!(result["verdict"], "time_limit", "{result}");
+    let wall = result["wall_ms"].as_u64().expect("wall_ms");
+    assert!((3_000..10_000).contains(&wall), "at its wall limit: {wall}");
+    assert!(
+        messages
+            .iter()
+            .any(|m| m["type"] == "error" && m["code"] == "stdin_full"),
+        "input past the bound is refused with a reason"
+    );
+    let (status, next) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({"language": "python", "source": "print('next')"}),
+    );
+    assert_eq!(status, 201, "{next}");
+    assert_eq!(next["verdict"], "ok", "{next}");
+    assert_eq!(next["stdout"], "next\n");
+}
+
 #[test]
 fn stats_arrive_during_a_long_run() {
     let server = start(server::ServerConfig::default());
@@ -590,6 +648,72 @@ fn a_running_run_is_stopped_by_cancel_and_recorded_as_cancelled() {
     assert!(
         asked.elapsed() < Duration::from_secs(10),
         "stopped long before its 60 s sleep"
+    );
+}
+
+/// A worker whose lease went to another attempt (it was presumed dead while only slow) must
+/// stop its run at once and write nothing about it: not the result, not the recorded output.
+#[test]
+fn a_worker_that_loses_its_lease_stops_its_run_and_writes_nothing() {
+    let server = start(server::ServerConfig {
+        workers: 1,
+        lease: Duration::from_secs(3),
+        ..server::ServerConfig::default()
+    });
+    let (_, created) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "python", "source": "import time\nprint('working', flush=True)\ntime.sleep(60)",
+                "limits": {"wall_time_ms": 60000}}),
+    );
+    let id = created["id"].as_str().expect("id").to_string();
+    let mut socket = connect_events(&server, &id);
+    loop {
+        let tungstenite::Message::Text(text) = socket.read().expect("message") else {
+            continue;
+        };
+        if text.contains("working") {
+            break;
+        }
+    }
+    // What the reaper of another process does to a lease it believes dead, and a new attempt
+    // claiming it: the job now belongs to someone else.
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let store = runtime
+        .block_on(store::Store::connect(&server.url))
+        .expect("store");
+    runtime
+        .block_on(store.execute_raw(&format!(
+            "UPDATE jobs SET worker = 'thief', attempts = attempts + 1, lease_until = lease_until + 600000 WHERE id = '{id}'"
+        )))
+        .expect("steal the lease");
+    let stolen_at = std::time::Instant::now();
+    // The only worker is free again once it has stopped the lost run.
+    let (status, next) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({"language": "python", "source": "print('next')"}),
+    );
+    assert_eq!(
+        (status, next["stdout"].as_str()),
+        (201, Some("next\n")),
+        "{next}"
+    );
+    assert!(
+        stolen_at.elapsed() < Duration::from_secs(30),
+        "the lost run was stopped, not left to its 60 s sleep"
+    );
+    let job = runtime.block_on(store.get(&id)).expect("get").expect("job");
+    assert_eq!(
+        job.status,
+        store::JobStatus::Running,
+        "left to the new owner"
+    );
+    assert_eq!(job.result, None, "no result written by the stale attempt");
+    assert_eq!(
+        runtime.block_on(store.events(&id)).expect("events"),
+        None,
+        "no recorded output written by the stale attempt"
     );
 }
 

@@ -89,6 +89,26 @@ pub struct NewJob {
     pub created_at_ms: i64,
 }
 
+/// The right to write about one attempt of a claimed job: which worker claimed it, and which
+/// attempt that was (a job retried after its worker was presumed dead has a new attempt).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub job_id: String,
+    pub worker: String,
+    pub attempt: i32,
+}
+
+/// How an attempt ended: what `finish` records.
+#[derive(Debug, Clone, Copy)]
+pub struct Completion<'a> {
+    pub status: JobStatus,
+    /// The result, as JSON.
+    pub result: &'a str,
+    /// The run's event stream, as a JSON array (what late clients replay).
+    pub events: &'a str,
+    pub at_ms: i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Job {
     pub id: String,
@@ -102,6 +122,17 @@ pub struct Job {
     pub created_at_ms: i64,
     pub started_at_ms: Option<i64>,
     pub finished_at_ms: Option<i64>,
+}
+
+impl Job {
+    /// The lease of this job as `worker` claimed it.
+    pub fn lease(&self, worker: &str) -> Lease {
+        Lease {
+            job_id: self.id.clone(),
+            worker: worker.to_string(),
+            attempt: self.attempts,
+        }
+    }
 }
 
 const JOB_COLUMNS: &str =
@@ -219,46 +250,55 @@ impl Store {
     }
 
     /// Keeps a claimed job ours; false when the lease was lost (expired and reclaimed).
-    pub async fn extend_lease(
-        &self,
-        id: &str,
-        worker: &str,
-        until_ms: i64,
-    ) -> Result<bool, StoreError> {
+    pub async fn extend_lease(&self, lease: &Lease, until_ms: i64) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND worker = $3 AND status = 'running'",
+            "UPDATE jobs SET lease_until = $1 \
+             WHERE id = $2 AND worker = $3 AND attempts = $4 AND status = 'running'",
         )
         .bind(until_ms)
-        .bind(id)
-        .bind(worker)
+        .bind(&lease.job_id)
+        .bind(&lease.worker)
+        .bind(lease.attempt)
         .execute(&self.pool)
         .await
         .map_err(db("extending a lease"))?;
         Ok(done.rows_affected() == 1)
     }
 
-    /// Records the end of a job this worker still owns; false when it no longer does.
-    pub async fn finish(
-        &self,
-        id: &str,
-        worker: &str,
-        status: JobStatus,
-        result: &str,
-        now_ms: i64,
-    ) -> Result<bool, StoreError> {
+    /// Records the end of an attempt that still holds its lease: the result and the recorded
+    /// event stream together, in one transaction, or nothing at all (false) when the lease was
+    /// lost. A worker presumed dead can never overwrite what the attempt that won wrote.
+    pub async fn finish(&self, lease: &Lease, end: &Completion<'_>) -> Result<bool, StoreError> {
+        let err = db("finishing a job");
+        let mut tx = self.pool.begin().await.map_err(err)?;
         let done = sqlx::query(
             "UPDATE jobs SET status = $1, result = $2, finished_at = $3, lease_until = NULL \
-             WHERE id = $4 AND worker = $5 AND status = 'running'",
+             WHERE id = $4 AND worker = $5 AND attempts = $6 AND status = 'running'",
         )
-        .bind(status.as_str())
-        .bind(result)
-        .bind(now_ms)
-        .bind(id)
-        .bind(worker)
-        .execute(&self.pool)
+        .bind(end.status.as_str())
+        .bind(end.result)
+        .bind(end.at_ms)
+        .bind(&lease.job_id)
+        .bind(&lease.worker)
+        .bind(lease.attempt)
+        .execute(&mut *tx)
         .await
         .map_err(db("finishing a job"))?;
-        Ok(done.rows_affected() == 1)
+        if done.rows_affected() != 1 {
+            tx.rollback().await.map_err(db("finishing a job"))?;
+            return Ok(false);
+        }
+        sqlx::query(
+            "INSERT INTO run_events (job_id, events) VALUES ($1, $2) \
+             ON CONFLICT (job_id) DO UPDATE SET events = excluded.events",
+        )
+        .bind(&lease.job_id)
+        .bind(end.events)
+        .execute(&mut *tx)
+        .await
+        .map_err(db("saving a run's events"))?;
+        tx.commit().await.map_err(db("finishing a job"))?;
+        Ok(true)
     }
 
     /// Cancels a queued job at once (a running one is stopped by its worker, which then

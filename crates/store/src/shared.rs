@@ -1,5 +1,5 @@
-//! What outlives a run's process: the recorded event stream of finished runs and shared
-//! snippets.
+//! What outlives a run's process: the recorded event stream of finished runs (written by
+//! `Store::finish`, with the result) and shared snippets.
 
 use crate::{Store, StoreError, db};
 use sqlx::Row;
@@ -13,21 +13,6 @@ pub struct Snippet {
 }
 
 impl Store {
-    /// Records the event stream of a finished run (a JSON array); replaces an earlier record
-    /// (a retried run's second attempt is the one that counts).
-    pub async fn save_events(&self, job_id: &str, events: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO run_events (job_id, events) VALUES ($1, $2) \
-             ON CONFLICT (job_id) DO UPDATE SET events = excluded.events",
-        )
-        .bind(job_id)
-        .bind(events)
-        .execute(&self.pool)
-        .await
-        .map_err(db("saving a run's events"))?;
-        Ok(())
-    }
-
     pub async fn events(&self, job_id: &str) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT events FROM run_events WHERE job_id = $1")
             .bind(job_id)

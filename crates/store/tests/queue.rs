@@ -2,7 +2,7 @@
 //! PostgreSQL server (127.0.0.1:5432, database `test`), each test in its own schema.
 
 use std::collections::HashSet;
-use store::{Backend, JobStatus, NewJob, Store};
+use store::{Backend, Completion, JobStatus, Lease, NewJob, Store};
 
 static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
@@ -33,6 +33,15 @@ impl Private {
                 let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
             }
         }
+    }
+}
+
+fn done_at(result: &str, at_ms: i64) -> Completion<'_> {
+    Completion {
+        status: JobStatus::Finished,
+        result,
+        events: "[]",
+        at_ms,
     }
 }
 
@@ -115,18 +124,26 @@ async fn only_the_owner_finishes_a_job(store: Store) {
         .expect("a job");
     assert!(
         !store
-            .finish(&claimed.id, "intruder", JobStatus::Finished, "{}", 20)
+            .finish(&claimed.lease("intruder"), &done_at("{}", 20))
             .await
             .expect("finish")
+    );
+    let stale = Lease {
+        attempt: claimed.attempts - 1,
+        ..claimed.lease("owner")
+    };
+    assert!(
+        !store
+            .finish(&stale, &done_at("{}", 20))
+            .await
+            .expect("finish"),
+        "an earlier attempt of the same worker writes nothing"
     );
     assert!(
         store
             .finish(
-                &claimed.id,
-                "owner",
-                JobStatus::Finished,
-                "{\"verdict\":\"ok\"}",
-                20
+                &claimed.lease("owner"),
+                &done_at("{\"verdict\":\"ok\"}", 20)
             )
             .await
             .expect("finish")
@@ -140,7 +157,7 @@ async fn only_the_owner_finishes_a_job(store: Store) {
     );
     assert!(
         !store
-            .finish("j", "owner", JobStatus::Finished, "{}", 30)
+            .finish(&claimed.lease("owner"), &done_at("{}", 30))
             .await
             .expect("finish"),
         "finished once"
@@ -165,7 +182,7 @@ async fn a_job_whose_worker_died_is_retried_once_then_failed(store: Store) {
     );
     assert!(
         store
-            .extend_lease("lost", "dead-worker", 2_000)
+            .extend_lease(&first.lease("dead-worker"), 2_000)
             .await
             .expect("extend")
     );
@@ -182,7 +199,7 @@ async fn a_job_whose_worker_died_is_retried_once_then_failed(store: Store) {
     );
     assert!(
         !store
-            .extend_lease("lost", "dead-worker", 9_000)
+            .extend_lease(&first.lease("dead-worker"), 9_000)
             .await
             .expect("extend"),
         "the lease is gone"
@@ -287,13 +304,12 @@ async fn finished_jobs_past_retention_are_purged(store: Store) {
             .await
             .expect("claim")
             .expect("job");
-        store
-            .finish(&claimed.id, "w", JobStatus::Finished, "{}", at)
-            .await
-            .expect("finish");
-    }
-    for id in ["old", "new"] {
-        store.save_events(id, "[]").await.expect("events");
+        assert!(
+            store
+                .finish(&claimed.lease("w"), &done_at("{}", at))
+                .await
+                .expect("finish")
+        );
     }
     assert_eq!(store.purge_finished(15).await.expect("purge"), 1);
     assert!(store.get("old").await.expect("get").is_none());
@@ -302,21 +318,63 @@ async fn finished_jobs_past_retention_are_purged(store: Store) {
     assert!(store.get("new").await.expect("get").is_some());
 }
 
-async fn a_run_s_events_are_kept_and_the_last_attempt_wins(store: Store) {
+async fn a_stale_attempt_writes_nothing_and_the_attempt_that_won_keeps_its_record(store: Store) {
     assert!(store.events("r").await.expect("read").is_none());
-    store
-        .save_events("r", r#"[{"type":"stdout","data":"first"}]"#)
+    store.enqueue(&job("r", "c", 0, 1)).await.expect("enqueue");
+    let first = store
+        .claim("slow", 10, 1_000)
         .await
-        .expect("save");
-    store
-        .save_events("r", r#"[{"type":"stdout","data":"retried"}]"#)
+        .expect("claim")
+        .expect("job");
+    // The slow worker is presumed dead; the job is retried and the retry wins.
+    assert_eq!(
+        store
+            .recover_expired(2_000, 2, "{}")
+            .await
+            .expect("recover"),
+        1
+    );
+    let second = store
+        .claim("slow", 2_100, 30_000)
         .await
-        .expect("save again");
+        .expect("claim")
+        .expect("retried");
+    let won = Completion {
+        events: r#"[{"type":"stdout","data":"retried"}]"#,
+        ..done_at(r#"{"verdict":"ok"}"#, 3_000)
+    };
+    assert!(
+        store
+            .finish(&second.lease("slow"), &won)
+            .await
+            .expect("finish")
+    );
+    // The first attempt ends late, under the same worker name: it must not overwrite anything.
+    let stale = Completion {
+        events: r#"[{"type":"stdout","data":"first"}]"#,
+        ..done_at(r#"{"verdict":"time_limit"}"#, 4_000)
+    };
+    assert!(
+        !store
+            .extend_lease(&first.lease("slow"), 9_000)
+            .await
+            .expect("extend"),
+        "the stale attempt has lost its lease"
+    );
+    assert!(
+        !store
+            .finish(&first.lease("slow"), &stale)
+            .await
+            .expect("finish")
+    );
     let kept = store.events("r").await.expect("read").expect("kept");
     assert!(
         kept.contains("retried") && !kept.contains("first"),
         "{kept}"
     );
+    let job = store.get("r").await.expect("get").expect("job");
+    assert_eq!(job.result.as_deref(), Some(r#"{"verdict":"ok"}"#));
+    assert_eq!(job.finished_at_ms, Some(3_000));
 }
 
 async fn a_snippet_is_kept_and_its_id_is_never_reused(store: Store) {
@@ -369,7 +427,7 @@ story!(
     a_queued_job_can_be_cancelled_and_a_running_one_is_left_to_its_worker,
     racing_workers_never_claim_a_job_twice,
     finished_jobs_past_retention_are_purged,
-    a_run_s_events_are_kept_and_the_last_attempt_wins,
+    a_stale_attempt_writes_nothing_and_the_attempt_that_won_keeps_its_record,
     a_snippet_is_kept_and_its_id_is_never_reused,
 );
 

@@ -140,9 +140,9 @@ impl RunBody {
     }
 }
 
-/// An interactive run's initial stdin goes into a pipe before the program starts: it must fit
-/// the pipe's buffer.
-pub const INTERACTIVE_STDIN_MAX: usize = 60 * 1024;
+/// An interactive run's initial stdin is queued before the program starts: it must fit the
+/// bound on input a program has not read yet.
+pub const INTERACTIVE_STDIN_MAX: usize = engine::DEFAULT_STDIN_CAPACITY;
 
 #[derive(Debug, Deserialize)]
 pub struct CreateQuery {
@@ -165,13 +165,6 @@ pub fn view(job: &Job) -> Value {
         map.insert("finished_at".into(), json!(job.finished_at_ms));
     }
     value
-}
-
-fn new_id() -> String {
-    crate::random_bytes::<16>()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 pub async fn create(
@@ -244,7 +237,7 @@ pub async fn submit(state: &AppState, body: &RunBody, client: String) -> Result<
         error.retry_after = Some(1);
         return Err(error);
     }
-    let id = new_id();
+    let id = crate::ids::run_id()?;
     let stored = serde_json::to_string(body).map_err(ApiError::internal)?;
     let job = NewJob {
         id: id.clone(),

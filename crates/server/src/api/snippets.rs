@@ -23,14 +23,6 @@ pub struct SnippetBody {
 
 /// Base62, 10 characters: 59 bits, not guessable by enumeration.
 const ID_LEN: usize = 10;
-const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-fn new_id() -> String {
-    crate::random_bytes::<ID_LEN>()
-        .iter()
-        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
-        .collect()
-}
 
 fn valid_id(id: &str) -> bool {
     id.len() == ID_LEN && id.bytes().all(|b| b.is_ascii_alphanumeric())
@@ -60,7 +52,7 @@ pub async fn create(
     let text = serde_json::to_string(&body).map_err(ApiError::internal)?;
     for _ in 0..4 {
         let snippet = store::Snippet {
-            id: new_id(),
+            id: crate::ids::base62(ID_LEN)?,
             body: text.clone(),
             created_at_ms: now_ms(),
         };

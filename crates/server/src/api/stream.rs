@@ -12,6 +12,8 @@ use serde::Deserialize;
 use serde_json::json;
 use std::time::Duration;
 
+/// How long a client's input may wait for the program to read what came before.
+const STDIN_WAIT: Duration = Duration::from_secs(1);
 /// How often a client of a run executing elsewhere looks at the store.
 const ELSEWHERE_POLL: Duration = Duration::from_millis(250);
 
@@ -83,8 +85,9 @@ async fn relay(mut socket: WebSocket, state: AppState, id: String) {
             incoming = socket.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMessage>(&text) {
                     Ok(ClientMessage::Stdin { data }) => {
-                        let run = run.clone();
-                        let _ = tokio::task::spawn_blocking(move || run.write_stdin(data.as_bytes())).await;
+                        if let Some(error) = feed_stdin(&run, data).await {
+                            let _ = send(&mut socket, &error).await;
+                        }
                     }
                     Ok(ClientMessage::Eof) => run.close_stdin(),
                     Err(e) => {
@@ -97,6 +100,23 @@ async fn relay(mut socket: WebSocket, state: AppState, id: String) {
         }
     }
     let _ = socket.send(Message::Close(None)).await;
+}
+
+/// Queues a client's input for the program. While the program has not read what came before,
+/// this client waits (up to `STDIN_WAIT`: its next messages wait in TCP), then is told that
+/// its input was refused; the run itself never waits on a client.
+async fn feed_stdin(run: &crate::events::RunEvents, data: String) -> Option<String> {
+    let feed = run.stdin()?;
+    let pushed =
+        tokio::task::spawn_blocking(move || feed.push_timeout(data.as_bytes(), STDIN_WAIT)).await;
+    match pushed {
+        Ok(Err(error @ engine::FeedError::Full { .. })) => Some(
+            json!({"type": "error", "code": "stdin_full", "message": error.to_string()})
+                .to_string(),
+        ),
+        // A program that takes no more input drops it, as a terminal would.
+        Ok(Err(engine::FeedError::Closed)) | Ok(Ok(())) | Err(_) => None,
+    }
 }
 
 async fn from_store(socket: &mut WebSocket, state: &AppState, id: &str) {

@@ -6,6 +6,8 @@ use std::time::Duration;
 
 pub struct TestServer {
     pub base: String,
+    /// The store URL, for tests that look at (or tamper with) the database directly.
+    pub url: String,
     _runtime: tokio::runtime::Runtime,
     db: std::path::PathBuf,
 }
@@ -56,6 +58,7 @@ pub fn start_on(config: server::ServerConfig, url: &str, db: std::path::PathBuf)
     });
     TestServer {
         base,
+        url: url.to_string(),
         _runtime: runtime,
         db,
     }
