@@ -10,6 +10,8 @@ const KEYS: &[(&str, &str, &str, bool)] = &[
     ("state_dir", "--state-dir", "CODECOLLAB_STATE_DIR", false),
     ("uid_base", "--uid-base", "CODECOLLAB_UID_BASE", false),
     ("cache_dir", "--cache-dir", "CODECOLLAB_CACHE_DIR", false),
+    ("log_format", "--log-format", "CODECOLLAB_LOG_FORMAT", false),
+    ("log_level", "--log-level", "CODECOLLAB_LOG_LEVEL", false),
     ("bind", "--bind", "CODECOLLAB_BIND", true),
     ("data_dir", "--data-dir", "CODECOLLAB_DATA_DIR", true),
     (

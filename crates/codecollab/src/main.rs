@@ -3,6 +3,7 @@
 mod config_file;
 mod doctor;
 mod languages_cmd;
+mod logging;
 mod run_cmd;
 mod sandbox_cmd;
 mod serve_cmd;
@@ -42,6 +43,11 @@ struct Cli {
     /// `CODECOLLAB_*` variables take precedence over it.
     #[arg(long, global = true, env = "CODECOLLAB_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Log lines as text (for people) or JSON (for collectors); `auto` picks text on a terminal.
+    #[arg(long, global = true, env = "CODECOLLAB_LOG_FORMAT", value_enum, default_value_t = logging::LogFormat::Auto)]
+    log_format: logging::LogFormat,
+    #[arg(long, global = true, env = "CODECOLLAB_LOG_LEVEL", value_enum, default_value_t = logging::LogLevel::Info)]
+    log_level: logging::LogLevel,
     #[command(subcommand)]
     command: Command,
 }
@@ -84,6 +90,7 @@ fn main() -> ExitCode {
         }
     };
     let cli = Cli::parse_from(args);
+    logging::init(cli.log_format, cli.log_level);
     let config = sandbox::SandboxConfig {
         state_dir: cli.state_dir,
         uid_base: cli.uid_base,

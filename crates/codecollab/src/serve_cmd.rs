@@ -63,9 +63,12 @@ pub fn run(args: ServeArgs, engine: engine::Engine) -> anyhow::Result<ExitCode> 
         .build()
         .context("tokio runtime")?;
     runtime.block_on(async move {
-        let store = store::Store::connect(&url)
-            .await
-            .with_context(|| format!("cannot open the database {url}"))?;
+        let store = store::Store::connect(&url).await.with_context(|| {
+            format!(
+                "cannot open the database {}",
+                crate::logging::redact_url(&url)
+            )
+        })?;
         let listener = tokio::net::TcpListener::bind(&args.bind)
             .await
             .with_context(|| format!("cannot listen on {}", args.bind))?;
@@ -74,6 +77,7 @@ pub fn run(args: ServeArgs, engine: engine::Engine) -> anyhow::Result<ExitCode> 
             "codecollab serving on http://{address} ({workers} workers, {:?} store)",
             store.backend()
         );
+        tracing::info!(%address, workers, backend = ?store.backend(), "serving");
         let state = server::AppState::new(engine, store, config);
         server::serve(listener, state, shutdown_signal())
             .await

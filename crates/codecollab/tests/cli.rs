@@ -653,3 +653,75 @@ fn serve_takes_options_from_a_config_file_below_env_and_flags() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn serve_logs_json_lines_with_the_request_id_and_the_run_id() {
+    let data = std::env::temp_dir().join(format!("codecollab-logs-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_codecollab"))
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--workers",
+            "1",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("serve");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("read");
+    let base = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("address line")
+        .to_string();
+    let response = ureq::post(&format!("{base}/api/v1/runs?wait=true"))
+        .set("content-type", "application/json")
+        .set("x-request-id", "req-from-test-42")
+        .send_string(r#"{"language": "python", "source": "print(1)"}"#)
+        .expect("run");
+    assert_eq!(response.header("x-request-id"), Some("req-from-test-42"));
+    let run: serde_json::Value =
+        serde_json::from_str(&response.into_string().expect("body")).expect("json");
+    let id = run["id"].as_str().expect("id").to_string();
+    let fresh = ureq::get(&format!("{base}/healthz"))
+        .call()
+        .expect("health");
+    let fresh_id = fresh
+        .header("x-request-id")
+        .expect("an id made here")
+        .to_string();
+    assert_eq!(fresh_id.len(), 16, "{fresh_id}");
+    let _ = child.kill();
+    let output = child.wait_with_output().expect("wait");
+    let _ = std::fs::remove_dir_all(&data);
+    let logs = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.to_string().contains("req-from-test-42") && l["status"] == 201),
+        "{logs}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["message"] == "run finished" && l.to_string().contains(&id)),
+        "{logs}"
+    );
+    assert!(
+        lines.iter().any(|l| l.to_string().contains(&fresh_id)),
+        "{logs}"
+    );
+}

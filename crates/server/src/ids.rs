@@ -10,6 +10,13 @@ pub fn run_id() -> Result<String, ApiError> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// 64 random bits as 16 hex digits: enough to find one request's lines in the logs.
+pub fn request_id() -> Result<String, ApiError> {
+    let mut bytes = [0u8; 8];
+    fill(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
 const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// `len` base62 characters, each uniform (bytes past the largest multiple of 62 are drawn

@@ -7,6 +7,7 @@ mod error;
 pub mod events;
 mod ids;
 mod metrics;
+mod request_log;
 mod web;
 mod workers;
 
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", axum::routing::get(metrics::render))
         .fallback(web::fallback)
         .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(request_log::log))
         .layer(DefaultBodyLimit::max(limit))
         .with_state(state)
 }

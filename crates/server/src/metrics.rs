@@ -53,11 +53,27 @@ pub async fn track(request: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or("unmatched".to_string(), |p| p.as_str().to_string());
-    let method = request.method().to_string();
+    let method = known_method(request.method());
     let response = next.run(request).await;
     let status = response.status().as_u16().to_string();
     metrics::counter!("codecollab_http_requests_total", "route" => route, "method" => method, "status" => status).increment(1);
     response
+}
+
+/// The method as a label: any other method (a client may invent them without end) is one
+/// label, not a new series each.
+fn known_method(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 /// What a finished run adds to the metrics.

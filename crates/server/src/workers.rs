@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use store::JobStatus;
 use tokio::sync::watch;
+use tracing::Instrument;
 
 /// How often a running job's worker looks for a cancel asked through another process.
 const CANCEL_POLL: Duration = Duration::from_millis(500);
@@ -50,7 +51,10 @@ async fn work(state: AppState, worker: String, mut shutdown: watch::Receiver<boo
             .claim(&worker, now_ms(), state.config.lease.as_millis() as i64)
             .await
         {
-            Ok(Some(job)) => run(&state, &worker, job).await,
+            Ok(Some(job)) => {
+                let span = tracing::info_span!("run", run_id = %job.id, attempt = job.attempts);
+                run(&state, &worker, job).instrument(span).await
+            }
             Ok(None) => {
                 tokio::select! {
                     _ = state.new_job.notified() => {}
@@ -122,7 +126,7 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
                 // A failed renewal is not yet a lost lease (the database may be away for a
                 // moment); a renewal the database refuses is.
                 if let Ok(false) = state.store.extend_lease(&lease, until).await {
-                    tracing::warn!(run = %job.id, %worker, "lost the lease: stopping the run");
+                    tracing::warn!(%worker, "lost the lease: stopping the run");
                     lost = true;
                     stop.store(true, Ordering::Relaxed);
                 }
@@ -161,13 +165,17 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
         at_ms: now_ms(),
     };
     match state.store.finish(&lease, &end).await {
-        Ok(true) => {}
+        Ok(true) => tracing::info!(
+            verdict = result["verdict"].as_str().unwrap_or("internal_error"),
+            wall_ms = result["wall_ms"].as_u64().unwrap_or(0),
+            "run finished"
+        ),
         Ok(false) => {
-            tracing::warn!(run = %job.id, %worker, "the run was taken from us before it finished");
+            tracing::warn!(%worker, "the run was taken from us before it finished");
             events.mark_elsewhere();
             return;
         }
-        Err(e) => tracing::error!(run = %job.id, %worker, "recording the result: {e}"),
+        Err(e) => tracing::error!(%worker, "recording the result: {e}"),
     }
     crate::metrics::record_run(
         &result,

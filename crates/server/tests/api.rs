@@ -832,3 +832,22 @@ fn a_language_without_its_toolchain_here_is_refused_at_submission() {
         "{message}"
     );
 }
+
+/// Regression: every invented HTTP method added a Prometheus series of its own, for ever.
+#[test]
+fn invented_http_methods_add_no_metric_series() {
+    let server = start(server::ServerConfig::default());
+    for n in 0..5 {
+        let _ = agent()
+            .request(&format!("INVENTED{n}"), &format!("{}/healthz", server.base))
+            .call();
+    }
+    let metrics = agent()
+        .get(&format!("{}/metrics", server.base))
+        .call()
+        .expect("metrics")
+        .into_string()
+        .expect("text");
+    assert!(!metrics.contains("INVENTED"), "{metrics}");
+    assert!(metrics.contains(r#"method="other""#), "{metrics}");
+}

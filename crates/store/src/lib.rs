@@ -17,8 +17,9 @@ use sqlx::{AnyPool, Row};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("unsupported database URL {url:?}: use sqlite://PATH or postgres://…")]
-    UnsupportedUrl { url: String },
+    /// Only the scheme is named: the rest of a URL may hold a password.
+    #[error("unsupported database URL scheme {scheme:?}: use sqlite://PATH or postgres://…")]
+    UnsupportedUrl { scheme: String },
     #[error("database error while {action}: {source}")]
     Database {
         action: &'static str,
@@ -175,7 +176,10 @@ impl Store {
             (Backend::Postgres, url.to_string())
         } else {
             return Err(StoreError::UnsupportedUrl {
-                url: url.to_string(),
+                scheme: url
+                    .split_once("://")
+                    .map_or("", |(scheme, _)| scheme)
+                    .to_string(),
             });
         };
         // SQLite allows one writer: a single connection avoids "database is locked" retries.

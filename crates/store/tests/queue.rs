@@ -433,11 +433,16 @@ story!(
 
 #[tokio::test]
 async fn an_unsupported_url_is_refused_clearly() {
-    let err = Store::connect("mysql://x")
+    let err = Store::connect("mysql://app:hunter2@db/x")
         .await
         .expect_err("refused")
         .to_string();
     assert!(err.contains("use sqlite://PATH or postgres://"), "{err}");
+    assert!(err.contains("\"mysql\""), "{err}");
+    assert!(
+        !err.contains("hunter2"),
+        "a password in the URL reached the message: {err}"
+    );
 }
 
 #[tokio::test]
