@@ -186,6 +186,12 @@ impl Sandbox {
         &self.inner.config
     }
 
+    /// Slots kept out of use because a run left something in them (reported by `doctor` and
+    /// checked by the tests: it should stay 0).
+    pub fn quarantined_slots(&self) -> usize {
+        self.inner.pool.quarantined()
+    }
+
     /// Takes a slot with a fresh work dir of `workdir_kib`, for one or more runs.
     pub fn lease(&self, workdir_kib: u64) -> Result<Lease, SandboxError> {
         let max = self.inner.config.max_limits.workdir_kib;

@@ -34,6 +34,17 @@ impl Slot {
         self.dir.join("work")
     }
 
+    /// Nothing of an earlier run is left in the slot's cgroup (killing what can be killed).
+    fn is_clean(&mut self) -> bool {
+        let Some(cgroup) = self.cgroup.as_mut() else {
+            return true;
+        };
+        if cgroup.tasks().is_ok_and(|n| n == 0) {
+            return true;
+        }
+        cgroup.clean().is_ok() && cgroup.tasks().is_ok_and(|n| n == 0)
+    }
+
     fn remove(mut self) {
         if let Some(cgroup) = self.cgroup.take() {
             let _ = cgroup.remove();
@@ -57,6 +68,9 @@ pub(crate) struct SlotPool {
     uid_base: u32,
     hierarchy: Option<Hierarchy>,
     free: Mutex<Vec<Slot>>,
+    /// Slots that were not clean when released: kept out of use (and owned, so that no other
+    /// process takes them) until they are.
+    quarantine: Mutex<Vec<Slot>>,
 }
 
 /// Directories the child must traverse as a non-root host uid: searchable, not listable.
@@ -99,6 +113,7 @@ impl SlotPool {
             uid_base,
             hierarchy,
             free: Mutex::new(Vec::new()),
+            quarantine: Mutex::new(Vec::new()),
         })
     }
 
@@ -135,6 +150,12 @@ impl SlotPool {
         if let Some(slot) = self.free.lock().unwrap_or_else(|p| p.into_inner()).pop() {
             return Ok(slot);
         }
+        {
+            let mut quarantine = self.quarantine.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(i) = quarantine.iter_mut().position(Slot::is_clean) {
+                return Ok(quarantine.swap_remove(i));
+            }
+        }
         for index in 0..self.max {
             if let Some(slot) = self.try_claim(index)? {
                 return Ok(slot);
@@ -143,11 +164,21 @@ impl SlotPool {
         Err(SandboxError::NoFreeSlot { max: self.max })
     }
 
-    pub(crate) fn release(&self, slot: Slot) {
-        self.free
+    pub(crate) fn release(&self, mut slot: Slot) {
+        let list = if slot.is_clean() {
+            &self.free
+        } else {
+            &self.quarantine
+        };
+        list.lock().unwrap_or_else(|p| p.into_inner()).push(slot);
+    }
+
+    /// Slots kept out of use because something of a run was still in them.
+    pub(crate) fn quarantined(&self) -> usize {
+        self.quarantine
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push(slot);
+            .len()
     }
 
     fn try_claim(&self, index: u32) -> Result<Option<Slot>, SandboxError> {
@@ -207,11 +238,14 @@ impl SlotPool {
 
 impl Drop for SlotPool {
     fn drop(&mut self) {
+        let quarantined =
+            std::mem::take(self.quarantine.get_mut().unwrap_or_else(|p| p.into_inner()));
         for slot in self
             .free
             .get_mut()
             .unwrap_or_else(|p| p.into_inner())
             .drain(..)
+            .chain(quarantined)
         {
             slot.remove();
         }

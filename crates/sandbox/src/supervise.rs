@@ -265,14 +265,21 @@ fn io_err(source: std::io::Error) -> SandboxError {
 }
 
 impl<'s, 'a> RunLoop<'s, 'a> {
-    fn new(sup: &'s mut Supervisor<'a>, child: Child, pipes: Pipes) -> Result<Self, SandboxError> {
+    fn new(
+        sup: &'s mut Supervisor<'a>,
+        child: Child,
+        pipes: Pipes,
+    ) -> Result<Self, (SandboxError, Child)> {
         let streams = [Captured::new(pipes.stdout), Captured::new(pipes.stderr)];
         for fd in streams
             .iter()
             .filter_map(|s| s.fd.as_ref())
+            .chain([&pipes.report])
             .chain(pipes.stdin.as_ref().and_then(|pump| pump.pipe.as_ref()))
         {
-            sys::set_nonblocking(fd.as_raw_fd()).map_err(io_err)?;
+            if let Err(e) = sys::set_nonblocking(fd.as_raw_fd()) {
+                return Err((io_err(e), child));
+            }
         }
         let facts = Facts {
             cpu_limit_ms: sup.limits.cpu_time_ms,
@@ -296,8 +303,12 @@ impl<'s, 'a> RunLoop<'s, 'a> {
         })
     }
 
+    /// The run lasts as long as its init: when init is gone, so is every process of the run
+    /// (the kernel kills the pid namespace), so no more output can be written. Waiting for
+    /// end of file instead hung runs whose program parked a pipe's write end in an unreachable
+    /// `SCM_RIGHTS` cycle, which keeps it open with no process holding it.
     fn running(&self) -> bool {
-        self.init_alive || self.report.is_some() || self.streams.iter().any(|s| s.fd.is_some())
+        self.init_alive
     }
 
     /// Kills the whole run (init dies, the kernel kills its pid namespace).
@@ -415,18 +426,19 @@ impl<'s, 'a> RunLoop<'s, 'a> {
         Ok(polls.map(|p| p.revents))
     }
 
-    /// Reads one chunk of a stream, keeps what fits under the output limit, relays it.
-    fn read_stream(&mut self, index: usize) -> Result<(), SandboxError> {
+    /// Reads one chunk of a stream, keeps what fits under the output limit, relays it. False
+    /// when there was nothing to read (for now, or ever).
+    fn read_stream(&mut self, index: usize) -> Result<bool, SandboxError> {
         let Some(fd) = self.streams[index].fd.as_ref() else {
-            return Ok(());
+            return Ok(false);
         };
         let n = match sys::read(fd.as_raw_fd(), &mut self.buf) {
             Ok(0) => {
                 self.streams[index].fd = None;
-                return Ok(());
+                return Ok(false);
             }
             Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(false),
             Err(e) => return Err(io_err(e)),
         };
         let room = self
@@ -456,12 +468,13 @@ impl<'s, 'a> RunLoop<'s, 'a> {
             self.streams[index].truncated = true;
             self.kill(KillReason::Output);
         }
-        Ok(())
+        Ok(true)
     }
 
-    fn read_report(&mut self) -> Result<(), SandboxError> {
+    /// Reads one report; false when none was there.
+    fn read_report(&mut self) -> Result<bool, SandboxError> {
         let Some(fd) = self.report.as_ref() else {
-            return Ok(());
+            return Ok(false);
         };
         let mut bytes = [0u8; Report::SIZE];
         match sys::read(fd.as_raw_fd(), &mut bytes) {
@@ -470,15 +483,18 @@ impl<'s, 'a> RunLoop<'s, 'a> {
                 if self.facts.wait_status.is_some() {
                     self.ended.get_or_insert_with(Instant::now);
                 }
+                Ok(true)
             }
-            Ok(_) => self.report = None,
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
-            Err(e) => return Err(io_err(e)),
+            Ok(_) => {
+                self.report = None;
+                Ok(false)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) => Err(io_err(e)),
         }
-        Ok(())
     }
 
-    /// Runs until init is gone and every pipe is at end of file.
+    /// Runs until init is gone, then takes what the pipes still hold.
     fn drive(&mut self) -> Result<(), SandboxError> {
         while self.running() {
             self.check_limits(Instant::now())?;
@@ -503,14 +519,42 @@ impl<'s, 'a> RunLoop<'s, 'a> {
                 self.ended.get_or_insert_with(Instant::now);
             }
         }
+        self.drain()
+    }
+
+    /// Init is gone: everything the run wrote is already in the pipes. Reads it all (bounded by
+    /// the pipes' buffers, and the output limit still applies) without waiting for end of file.
+    fn drain(&mut self) -> Result<(), SandboxError> {
+        for index in 0..2 {
+            while self.read_stream(index)? {}
+            self.streams[index].fd = None;
+        }
+        while self.read_report()? {}
+        self.report = None;
         Ok(())
     }
 }
 
+fn kill_and_reap(child: &Child) {
+    let _ = sys::pidfd_kill(child.pidfd.as_raw_fd(), libc::SIGKILL);
+    let _ = sys::reap(child.pid);
+}
+
 impl Supervisor<'_> {
     pub(crate) fn run(mut self, child: Child, pipes: Pipes) -> Result<Outcome, SandboxError> {
-        let mut run = RunLoop::new(&mut self, child, pipes)?;
-        run.drive()?;
+        let mut run = match RunLoop::new(&mut self, child, pipes) {
+            Ok(run) => run,
+            Err((e, child)) => {
+                kill_and_reap(&child);
+                return Err(e);
+            }
+        };
+        if let Err(e) = run.drive() {
+            // Whatever went wrong, init is killed and reaped: no zombie in this process, no
+            // task left charged to the slot's cgroup.
+            kill_and_reap(&run.child);
+            return Err(e);
+        }
         let RunLoop {
             child,
             facts,

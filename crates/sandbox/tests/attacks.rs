@@ -559,3 +559,84 @@ fn reading_host_devices_other_than_the_minimal_set_is_impossible() {
             .is_ok()
     );
 }
+
+/// Children of this (test) process that exited and were never reaped.
+fn zombie_children() -> Vec<String> {
+    let me = std::process::id().to_string();
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| {
+            // pid (comm) state ppid ...: comm may hold spaces, so split after its last ')'.
+            let fields: Vec<&str> = stat
+                .rsplit_once(')')
+                .map_or("", |(_, rest)| rest)
+                .split_whitespace()
+                .collect();
+            fields.first() == Some(&"Z") && fields.get(1) == Some(&me.as_str())
+        })
+        .collect()
+}
+
+/// Regression: a program that parks its stdout/stderr pipes in an unreachable `SCM_RIGHTS`
+/// cycle and exits 0 kept the pipes' write ends open with no process holding them; the
+/// supervisor waited for an end of file that never came, reported "the sandbox did not end
+/// after SIGKILL", left init a zombie in the server and leaked one task of the slot's process
+/// count each time, until every run with a small process limit failed in that slot.
+#[test]
+fn scm_rights_cycle_hiding_the_output_pipes_ends_the_run_when_the_program_exits() {
+    let program = r#"
+import array, os, socket
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+def park(sock, fds):
+    sock.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', fds))])
+print('hidden', flush=True)
+park(a, [b.fileno(), 1, 2])
+park(b, [a.fileno()])
+os.close(1); os.close(2); a.close(); b.close()
+os._exit(0)
+"#;
+    let sandbox = sandbox();
+    let limits = Limits {
+        processes: 8,
+        ..Limits::default()
+    };
+    let mut lease = sandbox.lease(limits.workdir_kib).expect("lease");
+    for attempt in 0..6 {
+        let outcome = lease
+            .run(
+                spec(&["python3", "-c", program], limits.clone()),
+                &mut |_| {},
+            )
+            .unwrap_or_else(|e| panic!("attempt {attempt}: {e}"));
+        assert_verdict(&outcome, Verdict::Ok);
+        assert_eq!(stdout(&outcome), "hidden\n", "attempt {attempt}");
+        assert!(
+            outcome.wall_ms < 5_000,
+            "ended with the program: {outcome:?}"
+        );
+    }
+    assert_eq!(
+        zombie_children(),
+        Vec::<String>::new(),
+        "init reaped every time"
+    );
+    // The slot's process count is whole: a run that needs all but one of its 8 processes runs.
+    let forks = lease
+        .run(
+            spec(
+                &[
+                    "/bin/sh",
+                    "-c",
+                    "for i in 1 2 3 4 5 6; do sleep 0.2 & done; wait; echo all",
+                ],
+                limits,
+            ),
+            &mut |_| {},
+        )
+        .expect("run");
+    assert_eq!(stdout(&forks), "all\n", "{forks:?}");
+    drop(lease);
+    assert_eq!(sandbox.quarantined_slots(), 0);
+}

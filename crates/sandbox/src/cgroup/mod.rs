@@ -220,6 +220,15 @@ impl SlotCgroup {
         }
     }
 
+    /// Tasks still charged to the slot (a zombie counts until it is reaped): a slot with any
+    /// between runs is not clean.
+    pub(crate) fn tasks(&self) -> io::Result<u64> {
+        match self {
+            SlotCgroup::V2(slot) => slot.tasks(),
+            SlotCgroup::V1(slot) => slot.tasks(),
+        }
+    }
+
     pub(crate) fn remove(self) -> io::Result<()> {
         match self {
             SlotCgroup::V2(slot) => slot.remove(),

@@ -96,6 +96,10 @@ impl Slot {
         Ok(())
     }
 
+    pub(crate) fn tasks(&self) -> io::Result<u64> {
+        read_u64(&self.pids.join("pids.current"))
+    }
+
     pub(crate) fn remove(mut self) -> io::Result<()> {
         self.clean()?;
         for dir in [&self.memory, &self.pids, &self.cpuacct] {

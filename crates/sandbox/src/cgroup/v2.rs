@@ -133,6 +133,10 @@ impl Slot {
         Ok(())
     }
 
+    pub(crate) fn tasks(&self) -> io::Result<u64> {
+        read_u64(&self.dir.join("pids.current"))
+    }
+
     pub(crate) fn remove(mut self) -> io::Result<()> {
         self.clean()?;
         std::fs::remove_dir(&self.dir)
