@@ -606,7 +606,7 @@ os._exit(0)
     for attempt in 0..6 {
         let outcome = lease
             .run(
-                spec(&["python3", "-c", program], limits.clone()),
+                spec(&["python3", "-c", program], limits),
                 &mut |_| {},
             )
             .unwrap_or_else(|e| panic!("attempt {attempt}: {e}"));
