@@ -93,6 +93,12 @@ pub(crate) unsafe fn init_main(plan: &ChildPlan) -> ! {
     let fds = plan.fds;
     close_all_except(&fds.sorted());
     let report = fds.report_write;
+    // The parent cloned us with SECBIT_NO_SETUID_FIXUP (see `spawn::as_owner`): cleared first,
+    // so that the program's change to an unprivileged uid drops every capability.
+    // SAFETY: prctl on our own credentials; we have CAP_SETPCAP in our new user namespace.
+    if unsafe { libc::prctl(libc::PR_SET_SECUREBITS, 0 as c_ulong) } != 0 {
+        fail(report, STEP_IDS);
+    }
 
     // Wait until the parent has written our id maps; EOF means it died.
     let mut byte = 0u8;

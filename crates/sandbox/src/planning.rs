@@ -45,6 +45,11 @@ fn environment(extra: &[(String, String)]) -> Vec<(String, String)> {
     env
 }
 
+/// Signals a run may have queued at once (the host default is tens of thousands).
+const RUN_SIGPENDING: u64 = 1024;
+/// Bytes of POSIX message queues a run may create.
+const RUN_MSGQUEUE_BYTES: u64 = 256 * 1024;
+
 fn rlimits(limits: &Limits, with_cgroup: bool) -> Vec<(libc::c_int, libc::rlimit)> {
     let limit = |soft: u64, hard: u64| libc::rlimit {
         rlim_cur: soft,
@@ -71,6 +76,16 @@ fn rlimits(limits: &Limits, with_cgroup: bool) -> Vec<(libc::c_int, libc::rlimit
             limit(limits.stack_kib * 1024, limits.stack_kib * 1024),
         ),
         (libc::RLIMIT_CORE as libc::c_int, limit(0, 0)),
+        // Kernel objects charged per user: a run's share is bounded here, and what it takes is
+        // charged to its slot's uid, never to host root's (`spawn::as_owner`).
+        (
+            libc::RLIMIT_SIGPENDING as libc::c_int,
+            limit(RUN_SIGPENDING, RUN_SIGPENDING),
+        ),
+        (
+            libc::RLIMIT_MSGQUEUE as libc::c_int,
+            limit(RUN_MSGQUEUE_BYTES, RUN_MSGQUEUE_BYTES),
+        ),
         (
             libc::RLIMIT_NPROC as libc::c_int,
             limit(u64::from(limits.processes), u64::from(limits.processes)),

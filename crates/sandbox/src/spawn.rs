@@ -49,6 +49,54 @@ pub(crate) struct Child {
     pub pidfd: OwnedFd,
 }
 
+const SECBIT_NO_SETUID_FIXUP: libc::c_ulong = 1 << 2;
+/// `uid_t` -1: "leave this id as it is" for setresuid.
+const UNCHANGED: libc::uid_t = libc::uid_t::MAX;
+
+/// Runs `f` (the clone of a run) with this thread's effective uid set to the slot's own host
+/// uid, keeping every capability.
+///
+/// The kernel charges what a user namespace's processes take of per-user quotas (inotify
+/// instances and watches, pending signals, POSIX message queues, processes) to the
+/// namespace's owner, the euid of its creator, in every ancestor namespace. Created by root,
+/// every run drew on host root's quotas: one program could leave the server itself without
+/// inotify instances or queued signals. Created as the slot's uid, a run draws on its slot's.
+///
+/// Only this thread's credentials change (raw syscalls, not glibc's process-wide setresuid),
+/// `SECBIT_NO_SETUID_FIXUP` keeps the capabilities the clone needs (cgroup placement), and
+/// both are restored before returning. The child inherits the securebit and clears it first.
+fn as_owner(uid: u32, f: impl FnOnce() -> libc::c_long) -> std::io::Result<libc::c_long> {
+    // SAFETY: prctl and setresuid on this thread's own credentials; no memory is passed.
+    unsafe {
+        let bits = libc::prctl(libc::PR_GET_SECUREBITS);
+        let dumpable = libc::prctl(libc::PR_GET_DUMPABLE);
+        if bits < 0 || dumpable < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let bits = bits as libc::c_ulong;
+        if libc::prctl(libc::PR_SET_SECUREBITS, bits | SECBIT_NO_SETUID_FIXUP) != 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if libc::syscall(libc::SYS_setresuid, UNCHANGED, uid, UNCHANGED) != 0 {
+            let e = std::io::Error::last_os_error();
+            libc::prctl(libc::PR_SET_SECUREBITS, bits);
+            return Err(e);
+        }
+        let result = f();
+        let errno = *libc::__errno_location();
+        if libc::syscall(libc::SYS_setresuid, UNCHANGED, 0, UNCHANGED) != 0
+            || libc::prctl(libc::PR_SET_SECUREBITS, bits) != 0
+        {
+            // This thread could no longer be trusted with its credentials.
+            std::process::abort();
+        }
+        // An euid change makes the process undumpable; it was as it was before.
+        libc::prctl(libc::PR_SET_DUMPABLE, dumpable as libc::c_ulong);
+        *libc::__errno_location() = errno;
+        Ok(result)
+    }
+}
+
 /// Clones the child, finishes its setup from outside, and lets it go.
 pub(crate) fn spawn(
     plan: &ChildPlan,
@@ -67,13 +115,20 @@ pub(crate) fn spawn(
         args.flags |= CLONE_INTO_CGROUP;
         args.cgroup = fd as u64;
     }
-    // SAFETY: clone3 with a zero stack behaves like fork: the child continues here on a copy of
-    // our stack and only runs `init_main`, which makes raw syscalls and never returns.
-    let pid = unsafe { libc::syscall(libc::SYS_clone3, &raw mut args, size_of::<CloneArgs>()) };
-    if pid == 0 {
-        // SAFETY: we are the freshly cloned child and `plan` was copied with our memory.
-        unsafe { crate::child::init_main(plan) }
-    }
+    let pid = as_owner(ids.host_root, || {
+        // SAFETY: clone3 with a zero stack behaves like fork: the child continues here on a copy
+        // of our stack and only runs `init_main`, which makes raw syscalls and never returns.
+        let pid = unsafe { libc::syscall(libc::SYS_clone3, &raw mut args, size_of::<CloneArgs>()) };
+        if pid == 0 {
+            // SAFETY: we are the freshly cloned child and `plan` was copied with our memory.
+            unsafe { crate::child::init_main(plan) }
+        }
+        pid
+    })
+    .map_err(|source| SandboxError::Spawn {
+        step: "taking the slot's uid",
+        source,
+    })?;
     let pid = sys::check(pid).map_err(|source| SandboxError::Spawn {
         step: "clone3",
         source,

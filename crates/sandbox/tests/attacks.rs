@@ -605,10 +605,7 @@ os._exit(0)
     let mut lease = sandbox.lease(limits.workdir_kib).expect("lease");
     for attempt in 0..6 {
         let outcome = lease
-            .run(
-                spec(&["python3", "-c", program], limits),
-                &mut |_| {},
-            )
+            .run(spec(&["python3", "-c", program], limits), &mut |_| {})
             .unwrap_or_else(|e| panic!("attempt {attempt}: {e}"));
         assert_verdict(&outcome, Verdict::Ok);
         assert_eq!(stdout(&outcome), "hidden\n", "attempt {attempt}");
@@ -639,4 +636,126 @@ os._exit(0)
     assert_eq!(stdout(&forks), "all\n", "{forks:?}");
     drop(lease);
     assert_eq!(sandbox.quarantined_slots(), 0);
+}
+
+/// One of each per-user kernel object, as JSON: 0 where it worked, else the errno.
+const QUOTA_PROBE: &str = r#"
+import ctypes, json, os, signal
+libc = ctypes.CDLL(None, use_errno=True)
+out = {}
+fd = libc.inotify_init1(0)
+out['inotify'] = ctypes.get_errno() if fd < 0 else 0
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGRTMIN])
+# sigqueue, not kill: kill's signals are exempt from the limit, queued ones are not.
+ok = libc.sigqueue(os.getpid(), signal.SIGRTMIN, ctypes.c_void_p(0)) == 0
+out['sigpending'] = 0 if ok else ctypes.get_errno()
+name = f'/codecollab-probe-{os.getpid()}'.encode()
+q = libc.mq_open(name, os.O_CREAT | os.O_RDWR, 0o600, None)
+out['mqueue'] = ctypes.get_errno() if q < 0 else 0
+if q >= 0:
+    libc.mq_unlink(name)
+print(json.dumps(out), flush=True)
+"#;
+
+/// Takes every inotify instance, queued signal and message queue it can, says so, holds them.
+const QUOTA_HOG: &str = r#"
+import ctypes, json, os, signal, time
+libc = ctypes.CDLL(None, use_errno=True)
+got = {}
+def take(name, attempt, most):
+    n = 0
+    while n < most:
+        err = attempt(n)
+        if err:
+            got[name] = [n, err]
+            return
+        n += 1
+    got[name] = [n, 0]
+def inotify(n):
+    return ctypes.get_errno() if libc.inotify_init1(0) < 0 else 0
+def sigpending(n):
+    ok = libc.sigqueue(os.getpid(), signal.SIGRTMIN, ctypes.c_void_p(0)) == 0
+    return 0 if ok else ctypes.get_errno()
+def mqueue(n):
+    q = libc.mq_open(f'/hog-{n}'.encode(), os.O_CREAT | os.O_RDWR, 0o600, None)
+    return ctypes.get_errno() if q < 0 else 0
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGRTMIN])
+take('inotify', inotify, 10_000)
+take('sigpending', sigpending, 200_000)
+take('mqueue', mqueue, 1_000)
+print(json.dumps(got), flush=True)
+print('exhausted', flush=True)
+time.sleep(3)
+"#;
+
+fn probe_json(text: &str) -> serde_json::Value {
+    serde_json::from_str(text.lines().next().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+/// Regression: the user namespace was created by root, so every run's inotify instances,
+/// queued signals and message queues were charged to host root: one program could leave the
+/// server (and every other run) without them. Each run now draws on its own slot's uid.
+#[test]
+fn per_user_kernel_quotas_a_run_that_exhausts_them_leaves_host_root_and_a_neighbour_untouched() {
+    let sandbox = sandbox();
+    let (exhausted, hogging) = std::sync::mpsc::channel();
+    let hog = {
+        let sandbox = sandbox.clone();
+        std::thread::spawn(move || {
+            let limits = Limits {
+                wall_time_ms: 30_000,
+                ..Limits::default()
+            };
+            let mut seen = String::new();
+            sandbox
+                .run(spec(&["python3", "-c", QUOTA_HOG], limits), &mut |event| {
+                    if let sandbox::Event::Output { data, .. } = event {
+                        seen.push_str(&String::from_utf8_lossy(data));
+                        if seen.contains("exhausted") {
+                            let _ = exhausted.send(());
+                        }
+                    }
+                })
+                .expect("hog run")
+        })
+    };
+    hogging
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the hog took everything it could");
+    // Host root (as the server is) while the hog holds everything it took.
+    let host = std::process::Command::new("python3")
+        .args(["-c", QUOTA_PROBE])
+        .output()
+        .expect("host probe");
+    let host = probe_json(&String::from_utf8_lossy(&host.stdout));
+    // A neighbour run in another slot at the same time.
+    let neighbour = sandbox
+        .run(
+            spec(&["python3", "-c", QUOTA_PROBE], Limits::default()),
+            &mut |_| {},
+        )
+        .expect("neighbour run");
+    let hog = hog.join().expect("hog thread");
+    assert_verdict(&hog, Verdict::Ok);
+    let took = probe_json(&stdout(&hog));
+    let expect_untouched = serde_json::json!({"inotify": 0, "sigpending": 0, "mqueue": 0});
+    assert_eq!(
+        host, expect_untouched,
+        "host root after the hog took {took}"
+    );
+    assert_eq!(
+        probe_json(&stdout(&neighbour)),
+        expect_untouched,
+        "a neighbour run after the hog took {took}"
+    );
+    // The hog was refused by its own limits: EMFILE for inotify instances (the kernel's 128
+    // per user, now its slot's) and message queues, EAGAIN for queued signals.
+    assert_eq!(took["inotify"][1], libc::EMFILE, "{took}");
+    assert_eq!(took["sigpending"][1], libc::EAGAIN, "{took}");
+    assert!(
+        took["sigpending"][0].as_u64().is_some_and(|n| n <= 1024),
+        "{took}"
+    );
+    assert_eq!(took["mqueue"][1], libc::EMFILE, "{took}");
 }
