@@ -33,6 +33,16 @@ pub enum EngineError {
     Sandbox(#[from] SandboxError),
 }
 
+impl EngineError {
+    /// The error as a user may read it (no host paths).
+    pub fn public_message(&self) -> String {
+        match self {
+            EngineError::Sandbox(e) => e.public_message(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// Something that happened during an execution, delivered as it happens.
 #[derive(Debug, Clone, Copy)]
 pub enum EngineEvent<'a> {

@@ -75,11 +75,23 @@ pub(crate) fn validate(request: &RunRequest, main_file: &str) -> Result<String, 
         )));
     }
     let mut seen = HashSet::new();
+    let mut dirs = HashSet::new();
     for file in &request.files {
         sandbox::validate_relative(&file.name).map_err(|e| invalid(e.to_string()))?;
         if !seen.insert(file.name.as_str()) {
             return Err(invalid(format!("file {:?} is given twice", file.name)));
         }
+        dirs.extend(file.name.match_indices('/').map(|(i, _)| &file.name[..i]));
+    }
+    if let Some(both) = request
+        .files
+        .iter()
+        .find(|f| dirs.contains(f.name.as_str()))
+    {
+        return Err(invalid(format!(
+            "{:?} is given as a file and as a directory of other files",
+            both.name
+        )));
     }
     let entry = match &request.entry {
         Some(entry) if seen.contains(entry.as_str()) => entry.clone(),
@@ -144,6 +156,20 @@ mod tests {
         check(request(&["../etc/passwd"]), "'..' is not allowed");
         check(request(&["/abs.py"]), "absolute");
         check(request(&["a.py", "a.py"]), "given twice");
+        check(
+            request(&["lib", "lib/util.py"]),
+            "as a file and as a directory",
+        );
+        check(
+            request(&["a/b/c.py", "a/b"]),
+            "as a file and as a directory",
+        );
+        let long = format!("{}.py", "n".repeat(253));
+        check(request(&[long.as_str()]), "longer than 255 bytes");
+        let deep = format!("{}main.py", "d/".repeat(32));
+        check(request(&[deep.as_str()]), "deeper than 32");
+        let fine = format!("{}main.py", "d/".repeat(31));
+        assert!(validate(&request(&[fine.as_str(), "d/x.py"]), "main.py").is_ok());
         let mut missing_entry = request(&["a.py"]);
         missing_entry.entry = Some("b.py".into());
         check(missing_entry, "not among the files");

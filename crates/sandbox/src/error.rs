@@ -34,3 +34,15 @@ pub enum SandboxError {
     #[error("supervising the run failed: {source}")]
     Supervise { source: io::Error },
 }
+
+impl SandboxError {
+    /// The error as a user may read it: the same words without host paths (where slots and
+    /// state live on the host is none of a user's business).
+    pub fn public_message(&self) -> String {
+        match self {
+            SandboxError::StateDir { source, .. } => format!("the sandbox's state dir: {source}"),
+            SandboxError::WorkDir { source, .. } => format!("the work dir: {source}"),
+            other => other.to_string(),
+        }
+    }
+}

@@ -94,12 +94,16 @@ fn denied_syscalls() -> Vec<libc::c_long> {
         libc::SYS_open_tree,
         libc::SYS_mount_setattr,
         libc::SYS_pidfd_getfd,
+        // A pidfd of pid 1 (init, hidden by hidepid) tells it is there; nothing needs it here.
+        libc::SYS_pidfd_open,
         libc::SYS_lookup_dcookie,
     ];
     #[cfg(target_arch = "x86_64")]
     denied.extend([
         libc::SYS_iopl,
         libc::SYS_ioperm,
+        // Per-process segment descriptors: 16-bit code and old exploits, no runtime of ours.
+        libc::SYS_modify_ldt,
         libc::SYS_uselib,
         libc::SYS__sysctl,
         174, // create_module

@@ -148,14 +148,26 @@ pub(crate) struct Facts {
     pub maxrss_kib: u64,
     pub memory_peak_kib: u64,
     pub memory_limit_kib: u64,
+    /// Pages refaulted after reclaim in the last second before our kill (cgroup only).
+    pub recent_refaults: u64,
 }
 
-/// A program killed for time while its memory sat at the limit was stuck in reclaim, not
-/// computing: measured here, cgroup v1 can spin in reclaim for seconds without an OOM kill
-/// (and this kernel no longer counts `memory.failcnt`), so the peak is the evidence.
+/// A program killed for time while its memory sat at the limit and reclaim kept taking its pages
+/// back was stuck in reclaim, not computing: measured here, cgroup v1 can spin in reclaim for
+/// seconds without an OOM kill (and this kernel no longer counts `memory.failcnt`). The level
+/// alone is no evidence: a program sleeping at 98 % of its limit is not thrashing (it refaults
+/// nothing), so the refaults of the last second must show reclaim at work.
 fn thrashed_at_memory_limit(facts: &Facts) -> bool {
-    facts.memory_limit_kib > 0 && facts.memory_peak_kib * 100 >= facts.memory_limit_kib * 98
+    facts.memory_limit_kib > 0
+        && facts.memory_peak_kib * 100 >= facts.memory_limit_kib * 98
+        && facts.recent_refaults >= THRASH_REFAULTS
 }
+
+/// Refaults in the last second before the kill that mean "stuck in reclaim": a thrashing
+/// program refaults hundreds to thousands of pages a second, one at rest none.
+const THRASH_REFAULTS: u64 = 32;
+/// How far back the refault rate is measured.
+const REFAULT_WINDOW: Duration = Duration::from_secs(1);
 
 /// The verdict and exit fields, from the facts alone.
 pub(crate) fn judge(facts: &Facts) -> (Verdict, Option<i32>, Option<i32>) {
@@ -177,8 +189,8 @@ pub(crate) fn judge(facts: &Facts) -> (Verdict, Option<i32>, Option<i32>) {
     } else if matches!(
         facts.killed,
         Some(KillReason::WallTime | KillReason::CpuTime)
-    ) || signal == Some(libc::SIGXCPU)
-        || (signal == Some(libc::SIGKILL) && facts.cpu_ms >= facts.cpu_limit_ms)
+    ) || (matches!(signal, Some(libc::SIGXCPU | libc::SIGKILL))
+        && facts.cpu_ms >= facts.cpu_limit_ms)
     {
         Verdict::TimeLimit
     } else if facts.wait_status.is_none() {
@@ -257,6 +269,8 @@ struct RunLoop<'s, 'a> {
     wall_deadline: Instant,
     next_stats: Instant,
     next_cpu_check: Instant,
+    /// (when, refaults so far) of the last second of samples, oldest first.
+    refault_window: std::collections::VecDeque<(Instant, u64)>,
     buf: Vec<u8>,
 }
 
@@ -299,6 +313,7 @@ impl<'s, 'a> RunLoop<'s, 'a> {
             init_alive: true,
             ended: None,
             output_used: 0,
+            refault_window: std::collections::VecDeque::new(),
             buf: vec![0u8; READ_CHUNK],
         })
     }
@@ -315,6 +330,11 @@ impl<'s, 'a> RunLoop<'s, 'a> {
     fn kill(&mut self, reason: KillReason) {
         if self.facts.killed.is_none() && self.facts.wait_status.is_none() {
             self.facts.killed = Some(reason);
+            self.facts.recent_refaults =
+                match (self.refault_window.front(), self.refault_window.back()) {
+                    (Some((_, first)), Some((_, last))) => last.saturating_sub(*first),
+                    _ => 0,
+                };
         }
         self.ended.get_or_insert_with(Instant::now);
         let _ = sys::pidfd_kill(self.child.pidfd.as_raw_fd(), libc::SIGKILL);
@@ -347,6 +367,14 @@ impl<'s, 'a> RunLoop<'s, 'a> {
             return Ok(());
         }
         let usage = cgroup.current().map_err(io_err)?;
+        self.refault_window.push_back((now, usage.refaults));
+        while self
+            .refault_window
+            .front()
+            .is_some_and(|(at, _)| now.duration_since(*at) > REFAULT_WINDOW)
+        {
+            self.refault_window.pop_front();
+        }
         let cpu_ms = usage.cpu_ns / 1_000_000;
         if cpu_ms >= self.sup.limits.cpu_time_ms {
             self.kill(KillReason::CpuTime);
@@ -704,9 +732,21 @@ mod tests {
             killed: Some(KillReason::CpuTime),
             memory_peak_kib: 65_536,
             memory_limit_kib: 65_536,
+            recent_refaults: 900,
             ..Facts::default()
         };
         check(thrashing, (Verdict::MemoryLimit, None, Some(libc::SIGKILL)));
+        let resting_near_the_limit = Facts {
+            killed: Some(KillReason::WallTime),
+            memory_peak_kib: 64_500,
+            memory_limit_kib: 65_536,
+            recent_refaults: 0,
+            ..Facts::default()
+        };
+        check(
+            resting_near_the_limit,
+            (Verdict::TimeLimit, None, Some(libc::SIGKILL)),
+        );
         let far_below = Facts {
             killed: Some(KillReason::CpuTime),
             memory_peak_kib: 1_000,
@@ -721,9 +761,22 @@ mod tests {
         check(
             Facts {
                 wait_status: signaled(libc::SIGXCPU),
+                cpu_ms: 2_000,
+                cpu_limit_ms: 1_000,
                 ..Facts::default()
             },
             (Verdict::TimeLimit, None, Some(libc::SIGXCPU)),
+        );
+        // Regression: a program that sends itself SIGXCPU after 1 ms was judged time_limit;
+        // only the kernel's backstop past the limit (or our own kill) is one.
+        check(
+            Facts {
+                wait_status: signaled(libc::SIGXCPU),
+                cpu_ms: 1,
+                cpu_limit_ms: 1_000,
+                ..Facts::default()
+            },
+            (Verdict::RuntimeError, None, Some(libc::SIGXCPU)),
         );
         check(
             Facts {

@@ -68,6 +68,11 @@ fn open_beneath(dir: RawFd, name: &Path, flags: i32, mode: u32) -> std::io::Resu
 }
 
 /// Splits a user-supplied relative path into plain components, refusing anything else.
+/// The longest file name Linux allows (NAME_MAX).
+const MAX_NAME_BYTES: usize = 255;
+/// Components a path may have: deep enough for any real project.
+pub const MAX_DEPTH: usize = 32;
+
 pub fn validate_relative(path: &str) -> Result<Vec<&str>, SandboxError> {
     let invalid = |reason| SandboxError::InvalidPath {
         path: path.to_string(),
@@ -98,6 +103,12 @@ pub fn validate_relative(path: &str) -> Result<Vec<&str>, SandboxError> {
     if path.ends_with('/') || path.contains("//") {
         return Err(invalid("empty path component"));
     }
+    if parts.iter().any(|part| part.len() > MAX_NAME_BYTES) {
+        return Err(invalid("a name is longer than 255 bytes"));
+    }
+    if parts.len() > MAX_DEPTH {
+        return Err(invalid("nested deeper than 32 directories"));
+    }
     Ok(parts)
 }
 
@@ -108,7 +119,8 @@ impl WorkDir {
             path: path.to_path_buf(),
             source,
         };
-        let options = format!("size={size_kib}k,nr_inodes=65536,mode=0755,uid={owner},gid={owner}");
+        // 0700: only the slot's own uid (the program) and root may look inside a live run.
+        let options = format!("size={size_kib}k,nr_inodes=65536,mode=0700,uid={owner},gid={owner}");
         crate::sys::mount(
             "tmpfs",
             path,

@@ -293,3 +293,41 @@ fn a_run_stops_promptly_when_its_cancel_flag_is_set() {
     assert_eq!(stdout(&outcome), "before\n");
     assert!(outcome.wall_ms < 5_000, "stopped at {} ms", outcome.wall_ms);
 }
+
+/// Regression: a program resting at 98 % of its memory limit, killed at its wall limit, was
+/// judged `memory_limit` by the thrash heuristic, which looked only at the level.
+#[test]
+fn verdicts_a_program_sleeping_at_98_percent_of_its_memory_is_a_time_limit() {
+    let sandbox = sandbox();
+    let limits = Limits {
+        memory_kib: 64 * 1024,
+        wall_time_ms: 2_000,
+        ..Limits::default()
+    };
+    let program = "a = bytearray(60 << 20)\nfor i in range(0, len(a), 4096): a[i] = 1\n\
+                   import time\ntime.sleep(30)";
+    let outcome = sandbox
+        .run(spec(&["python3", "-c", program], limits), &mut |_| {})
+        .expect("run");
+    assert!(
+        outcome.memory_kib * 100 >= 60 * 1024 * 95,
+        "the program did hold its memory: {outcome:?}"
+    );
+    assert_verdict(&outcome, Verdict::TimeLimit);
+}
+
+/// Regression: a program that sends itself SIGXCPU after a millisecond of CPU was judged
+/// `time_limit`; only our own kill or the kernel's backstop past the CPU limit is one.
+#[test]
+fn verdicts_a_self_sent_sigxcpu_is_a_runtime_error_not_a_time_limit() {
+    let sandbox = sandbox();
+    let program = "import os, signal\nos.kill(os.getpid(), signal.SIGXCPU)";
+    let outcome = sandbox
+        .run(
+            spec(&["python3", "-c", program], Limits::default()),
+            &mut |_| {},
+        )
+        .expect("run");
+    assert_eq!(outcome.signal, Some(libc::SIGXCPU), "{outcome:?}");
+    assert_verdict(&outcome, Verdict::RuntimeError);
+}

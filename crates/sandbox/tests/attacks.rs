@@ -759,3 +759,96 @@ fn per_user_kernel_quotas_a_run_that_exhausts_them_leaves_host_root_and_a_neighb
     );
     assert_eq!(took["mqueue"][1], libc::EMFILE, "{took}");
 }
+
+/// Regression: the work dir was 0755 and staged files 0644 under traversable directories, so
+/// any host account (here `nobody`) could read a live run's source and output by guessing the
+/// slot's path.
+#[test]
+fn host_users_cannot_read_a_live_run_s_work_dir() {
+    let sandbox = sandbox();
+    let mut lease = sandbox.lease(Limits::default().workdir_kib).expect("lease");
+    lease
+        .workdir()
+        .write_file("src/secret.py", b"TOKEN = 'staged secret'\n")
+        .expect("stage");
+    let dir = lease.workdir().path().to_path_buf();
+    let (ready, running) = std::sync::mpsc::channel();
+    let run = std::thread::spawn(move || {
+        let script = "echo 'written secret' > out.txt; echo ready; sleep 2";
+        let mut told = false;
+        lease
+            .run(
+                spec(&["/bin/sh", "-c", script], Limits::default()),
+                &mut |event| {
+                    if let sandbox::Event::Output { .. } = event
+                        && !told
+                    {
+                        told = true;
+                        let _ = ready.send(());
+                    }
+                },
+            )
+            .expect("run")
+    });
+    running
+        .recv_timeout(std::time::Duration::from_secs(30))
+        .expect("the run is live");
+    let as_nobody = |args: &[&str]| {
+        std::process::Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .args(args)
+            .output()
+            .expect("setpriv")
+    };
+    let targets = [dir.join("src/secret.py"), dir.join("out.txt")];
+    assert!(targets.iter().all(|t| t.exists()), "root sees the files");
+    for target in &targets {
+        let read = as_nobody(&["cat", target.to_str().expect("utf8")]);
+        assert!(!read.status.success(), "nobody read {}", target.display());
+        assert!(
+            !String::from_utf8_lossy(&read.stdout).contains("secret"),
+            "{read:?}"
+        );
+    }
+    let list = as_nobody(&["ls", dir.to_str().expect("utf8")]);
+    assert!(
+        !list.status.success(),
+        "nobody listed the work dir: {list:?}"
+    );
+    let outcome = run.join().expect("run thread");
+    assert_verdict(&outcome, Verdict::Ok);
+}
+
+/// Regression: the host's boot command line was readable, `pidfd_open(1)` found init despite
+/// `hidepid`, and `modify_ldt` was allowed.
+#[test]
+fn host_information_proc_cmdline_is_empty_and_pidfd_open_and_modify_ldt_are_refused() {
+    let program = r#"
+import ctypes, errno, os
+libc = ctypes.CDLL(None, use_errno=True)
+print('cmdline', len(open('/proc/cmdline', 'rb').read()))
+def refused(nr, *args):
+    r = libc.syscall(nr, *args)
+    return 'refused' if r == -1 and ctypes.get_errno() == errno.EPERM else f'allowed {r}'
+print('pidfd_open', refused(434, 1, 0))
+buf = ctypes.create_string_buffer(64)
+print('modify_ldt', refused(154, 0, buf, 64))
+"#;
+    let outcome = sandbox()
+        .run(
+            spec(&["python3", "-c", program], Limits::default()),
+            &mut |_| {},
+        )
+        .expect("run");
+    assert_verdict(&outcome, Verdict::Ok);
+    assert_eq!(
+        stdout(&outcome),
+        "cmdline 0\npidfd_open refused\nmodify_ldt refused\n",
+        "{}",
+        stderr(&outcome)
+    );
+    assert!(
+        !std::fs::read("/proc/cmdline").expect("host").is_empty(),
+        "the host's own is untouched"
+    );
+}

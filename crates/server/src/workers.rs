@@ -89,7 +89,9 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
         .unwrap_or_else(|p| p.into_inner())
         .insert(job.id.clone(), stop.clone());
     let stop_flag = stop.clone();
+    let span = tracing::Span::current();
     let execution = tokio::task::spawn_blocking(move || {
+        let _span = span.enter();
         let body = body.map_err(|e| e.to_string())?;
         let mut request = body.to_request(&engine).map_err(|e| e.message)?;
         request.cancel = Some(stop_flag);
@@ -103,7 +105,10 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
         let mut text = [Utf8Stream::default(), Utf8Stream::default()];
         engine
             .execute(request, &mut |event| publish(&publisher, &mut text, event))
-            .map_err(|e| e.to_string())
+            .map_err(|e| {
+                tracing::error!("the run could not be executed: {e}");
+                e.public_message()
+            })
     });
     tokio::pin!(execution);
     let lease = job.lease(worker);

@@ -851,3 +851,41 @@ fn invented_http_methods_add_no_metric_series() {
     assert!(!metrics.contains("INVENTED"), "{metrics}");
     assert!(metrics.contains(r#"method="other""#), "{metrics}");
 }
+
+/// Regression: these reached the sandbox and came back as `internal_error` with a host path in
+/// the message.
+#[test]
+fn bad_file_trees_are_refused_before_anything_runs_and_no_host_path_is_shown() {
+    let server = start(server::ServerConfig::default());
+    let long = format!("{}.py", "n".repeat(300));
+    let deep = format!("{}main.py", "d/".repeat(40));
+    let cases = [
+        (
+            json!([{"name": long, "content": "print(1)"}]),
+            "longer than 255 bytes",
+        ),
+        (
+            json!([{"name": "lib", "content": "x"}, {"name": "lib/util.py", "content": "x"}]),
+            "as a file and as a directory",
+        ),
+        (
+            json!([{"name": deep, "content": "print(1)"}]),
+            "deeper than 32",
+        ),
+    ];
+    for (files, reason) in cases {
+        let (status, body) = post(
+            &server,
+            "/api/v1/runs",
+            &json!({"language": "python", "files": files}),
+        );
+        assert_eq!(status, 400, "{body}");
+        assert_eq!(body["code"], "invalid_request", "{body}");
+        let message = body["message"].as_str().expect("message");
+        assert!(message.contains(reason), "{message}");
+        assert!(
+            !message.contains("/run/") && !message.contains("slot-"),
+            "{message}"
+        );
+    }
+}

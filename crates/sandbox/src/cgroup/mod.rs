@@ -168,6 +168,25 @@ pub(crate) struct Usage {
     /// The raw charge the memory limit applies to.
     pub charged_bytes: u64,
     pub oom_kills: u64,
+    /// Pages faulted back in after reclaim took them (major faults and working-set
+    /// refaults): what a program stuck in reclaim at its memory limit does all the time, and
+    /// one sitting still below it does not.
+    pub refaults: u64,
+}
+
+/// The refault counters of a `memory.stat` (the same keys on v1 and v2); missing keys count 0.
+pub(crate) fn refaults(memory_stat: &Path) -> u64 {
+    let Ok(text) = std::fs::read_to_string(memory_stat) else {
+        return 0;
+    };
+    [
+        "pgmajfault",
+        "workingset_refault_anon",
+        "workingset_refault_file",
+    ]
+    .iter()
+    .filter_map(|key| keyed_value(&text, key))
+    .sum()
 }
 
 impl SlotCgroup {

@@ -15,6 +15,7 @@ pub(crate) struct Slot {
     /// Swap accounting is on: limit and measure memory + swap.
     has_memsw: bool,
     oom_kills_before: u64,
+    refaults_before: u64,
     stale_bytes: u64,
     /// `cgroup.procs` of each hierarchy, kept open: attaching is on every run's path.
     procs: [File; 3],
@@ -33,6 +34,7 @@ impl Slot {
             pids,
             cpuacct,
             oom_kills_before: 0,
+            refaults_before: 0,
             stale_bytes: 0,
             procs,
         })
@@ -54,6 +56,7 @@ impl Slot {
         write_value(&self.pids.join("pids.max"), &limits.processes.to_string())?;
         write_value(&self.cpuacct.join("cpuacct.usage"), "0")?;
         self.oom_kills_before = self.oom_kills()?;
+        self.refaults_before = super::refaults(&self.memory.join("memory.stat"));
         self.stale_bytes = read_u64(&self.memory.join("memory.usage_in_bytes"))?;
         Ok(())
     }
@@ -83,6 +86,8 @@ impl Slot {
             memory_bytes: charged_bytes.saturating_sub(self.stale_bytes),
             charged_bytes,
             oom_kills: self.oom_kills()?.saturating_sub(self.oom_kills_before),
+            refaults: super::refaults(&self.memory.join("memory.stat"))
+                .saturating_sub(self.refaults_before),
         })
     }
 
@@ -179,7 +184,8 @@ mod tests {
                 cpu_ns: 1_500_000_000,
                 memory_bytes: 209_715_200 - 4096,
                 charged_bytes: 209_715_200,
-                oom_kills: 1
+                oom_kills: 1,
+                refaults: 0,
             }
         );
         assert_eq!(slot.usage(false).expect("live").charged_bytes, 4096);

@@ -41,6 +41,7 @@ pub(crate) struct Slot {
     used: bool,
     cpu_usec_before: u64,
     oom_kills_before: u64,
+    refaults_before: u64,
     stale_bytes: u64,
 }
 
@@ -56,6 +57,7 @@ impl Slot {
             used: false,
             cpu_usec_before: 0,
             oom_kills_before: 0,
+            refaults_before: 0,
             stale_bytes: 0,
         })
     }
@@ -93,6 +95,7 @@ impl Slot {
         }
         self.cpu_usec_before = read_keyed(&self.dir.join("cpu.stat"), "usage_usec")?;
         self.oom_kills_before = read_keyed(&self.dir.join("memory.events"), "oom_kill")?;
+        self.refaults_before = super::refaults(&self.dir.join("memory.stat"));
         self.stale_bytes = read_u64(&self.dir.join("memory.current"))?;
         Ok(())
     }
@@ -117,6 +120,8 @@ impl Slot {
             memory_bytes: charged_bytes.saturating_sub(self.stale_bytes),
             charged_bytes,
             oom_kills: oom_kills.saturating_sub(self.oom_kills_before),
+            refaults: super::refaults(&self.dir.join("memory.stat"))
+                .saturating_sub(self.refaults_before),
         })
     }
 
@@ -209,7 +214,8 @@ mod tests {
                 cpu_ns: 2_000_000,
                 memory_bytes: 0,
                 charged_bytes: 8192,
-                oom_kills: 1
+                oom_kills: 1,
+                refaults: 0,
             }
         );
     }
