@@ -1,7 +1,7 @@
 //! What a run produced, in the shape every interface shows (`codecollab run --json`, the API).
 
 use model::Verdict;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LanguageInfo {
@@ -47,7 +47,7 @@ pub struct RunResult {
 }
 
 /// Which stage of a run an event belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Compile,

@@ -4,7 +4,7 @@
 //! it missed, in order, with no gap and no duplicate, and a slow client never loses messages
 //! (it only falls behind). Nothing is kept per client but a position.
 
-use serde_json::{Value, json};
+use runs::RunEvent;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -73,13 +73,13 @@ impl EventHub {
 }
 
 impl RunEvents {
-    pub fn publish(&self, message: Value) {
-        let text: Arc<str> = message.to_string().into();
+    pub fn publish(&self, event: &RunEvent) {
+        let text: Arc<str> = event.to_json().into();
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if inner.done {
             return;
         }
-        if message["type"] == "result" {
+        if event.is_result() {
             inner.done = true;
             inner.stdin = None;
         }
@@ -190,13 +190,15 @@ impl Utf8Stream {
     }
 }
 
-pub fn status(status: &str) -> Value {
-    json!({"type": "status", "status": status})
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use runs::Phase;
+    use serde_json::json;
+
+    fn status(phase: Phase) -> RunEvent {
+        RunEvent::status(phase)
+    }
 
     #[test]
     fn a_character_split_across_chunks_is_sent_whole() {
@@ -219,13 +221,13 @@ mod tests {
             published: watch::channel(0).0,
         };
         let mut changes = run.watch();
-        run.publish(status("queued"));
+        run.publish(&status(Phase::Queued));
         assert!(changes.has_changed().expect("open"));
         let (first, done) = run.since(0);
         assert_eq!((first.len(), done), (1, false));
         changes.mark_unchanged();
-        run.publish(json!({"type": "result"}));
-        run.publish(status("ignored"));
+        run.publish(&RunEvent::result(json!({})));
+        run.publish(&status(Phase::Running));
         assert!(changes.has_changed().expect("open"));
         let (rest, done) = run.since(first.len());
         assert_eq!(rest.len(), 1, "nothing after the result");
@@ -240,7 +242,7 @@ mod tests {
         // a minute after it ended; the history is all a run keeps now.
         let hub = EventHub::default();
         let run = hub.open("r");
-        run.publish(status("queued"));
+        run.publish(&status(Phase::Queued));
         assert!(run.inner.lock().expect("lock").history.capacity() <= 8);
     }
 }

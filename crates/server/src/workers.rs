@@ -2,11 +2,11 @@
 //! is renewed, record the result, announce it. Plus the reaper that recovers jobs whose worker
 //! died.
 
-use crate::api::RunBody;
-use crate::events::{RunEvents, Utf8Stream, status};
+use crate::events::{RunEvents, Utf8Stream};
 use crate::{AppState, now_ms};
 use engine::{DEFAULT_STDIN_CAPACITY, EngineEvent, RunInput, Stage, StdinFeed};
 use model::Stream;
+use runs::{JobPayload, Phase, RunEvent};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -77,10 +77,10 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
     if events.is_empty() {
         // Submitted through another process (or before a restart): the story still starts
         // at the queue, for every client.
-        events.publish(status("queued"));
+        events.publish(&RunEvent::status(Phase::Queued));
     }
-    events.publish(status("started"));
-    let body: Result<RunBody, _> = serde_json::from_str(&job.request);
+    events.publish(&RunEvent::status(Phase::Started));
+    let request_text = job.request.clone();
     let publisher = events.clone();
     let stop = Arc::new(AtomicBool::new(false));
     state
@@ -92,16 +92,18 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
     let span = tracing::Span::current();
     let execution = tokio::task::spawn_blocking(move || {
         let _span = span.enter();
-        let body = body.map_err(|e| e.to_string())?;
-        let mut request = body.to_request(&engine).map_err(|e| e.message)?;
-        request.cancel = Some(stop_flag);
-        if body.interactive {
+        let payload = JobPayload::decode(&request_text, &engine).map_err(|e| e.to_string())?;
+        let stdin = if payload.interactive {
             let feed = StdinFeed::new(DEFAULT_STDIN_CAPACITY).map_err(|e| e.to_string())?;
-            feed.push(body.stdin.as_bytes())
+            feed.push(payload.stdin.as_bytes())
                 .map_err(|e| e.to_string())?;
             publisher.set_stdin(feed.clone());
-            request.stdin = RunInput::Live(feed);
-        }
+            RunInput::Live(feed)
+        } else {
+            RunInput::Bytes(payload.stdin.clone().into_bytes())
+        };
+        let mut request = payload.to_request(stdin);
+        request.cancel = Some(stop_flag);
         let mut text = [Utf8Stream::default(), Utf8Stream::default()];
         engine
             .execute(request, &mut |event| publish(&publisher, &mut text, event))
@@ -187,12 +189,11 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
         job.created_at_ms,
         job.started_at_ms.unwrap_or(job.created_at_ms),
     );
-    let mut last = match state.store.get(&job.id).await {
+    let last = match state.store.get(&job.id).await {
         Ok(Some(stored)) => crate::api::view(&stored),
         _ => result,
     };
-    last["type"] = json!("result");
-    events.publish(last);
+    events.publish(&RunEvent::result(last));
     state.events.forget_later(job.id.clone());
     let _ = state.finished.send(job.id);
 }
@@ -202,22 +203,27 @@ fn publish(events: &RunEvents, text: &mut [Utf8Stream; 2], event: EngineEvent<'_
     match event {
         EngineEvent::StageStarted {
             stage: Stage::Compile,
-        } => events.publish(status("compiling")),
-        EngineEvent::StageStarted { stage: Stage::Run } => events.publish(status("running")),
+        } => events.publish(&RunEvent::status(Phase::Compiling)),
+        EngineEvent::StageStarted { stage: Stage::Run } => {
+            events.publish(&RunEvent::status(Phase::Running))
+        }
         EngineEvent::Output {
             stage,
             stream,
             data,
             ..
         } => {
-            let (kind, index) = match stream {
-                Stream::Stdout => ("stdout", 0),
-                Stream::Stderr => ("stderr", 1),
+            let index = match stream {
+                Stream::Stdout => 0,
+                Stream::Stderr => 1,
             };
             let data = text[index].push(data);
             if !data.is_empty() {
                 // The compiler's output is shown too (the UI highlights its errors), marked so.
-                events.publish(json!({"type": kind, "stage": stage, "data": data}));
+                events.publish(&match stream {
+                    Stream::Stdout => RunEvent::Stdout { stage, data },
+                    Stream::Stderr => RunEvent::Stderr { stage, data },
+                });
             }
         }
         EngineEvent::Stats {
@@ -225,13 +231,12 @@ fn publish(events: &RunEvents, text: &mut [Utf8Stream; 2], event: EngineEvent<'_
             elapsed,
             cpu_ms,
             memory_kib,
-        } => events.publish(json!({
-            "type": "stats",
-            "stage": stage,
-            "elapsed_ms": elapsed.as_millis() as u64,
-            "cpu_ms": cpu_ms,
-            "memory_kib": memory_kib,
-        })),
+        } => events.publish(&RunEvent::Stats {
+            stage,
+            elapsed_ms: elapsed.as_millis() as u64,
+            cpu_ms,
+            memory_kib,
+        }),
         EngineEvent::StageFinished { .. } => {}
     }
 }

@@ -889,3 +889,53 @@ fn bad_file_trees_are_refused_before_anything_runs_and_no_host_path_is_shown() {
         );
     }
 }
+
+/// A cluster is upgraded one process at a time: jobs queued by the previous version (the API
+/// body as the queue stored it then, without a payload version) must still run, and a job
+/// from a newer version than this worker knows is refused with the reason, not half-run.
+#[test]
+fn an_older_payload_in_the_queue_still_runs_and_a_newer_one_is_refused_clearly() {
+    let server = start(server::ServerConfig::default());
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let store = runtime
+        .block_on(store::Store::connect(&server.url))
+        .expect("store");
+    let enqueue = |id: &str, request: &str| {
+        runtime
+            .block_on(store.enqueue(&store::NewJob {
+                id: id.into(),
+                client: "upgrade-test".into(),
+                priority: 10,
+                request: request.into(),
+                created_at_ms: server::now_ms(),
+            }))
+            .expect("enqueue");
+    };
+    // Exactly what the previous version stored for `POST /api/v1/runs`.
+    enqueue(
+        "legacy0000000000000000000000000a",
+        r#"{"language":"python","source":"import sys\nprint(sys.stdin.read().upper())","stdin":"from v0","limits":{"cpu_time_ms":3000},"compile_limits":{}}"#,
+    );
+    enqueue(
+        "newer00000000000000000000000000b",
+        r#"{"v":99,"language":"python","files":[{"name":"main.py","content":"print(1)"}],"run_limits":{},"compile_limits":{},"gpu":"one"}"#,
+    );
+    let finished = |id: &str| loop {
+        let (_, run) = get(&server, &format!("/api/v1/runs/{id}"));
+        if run["status"] == "finished" {
+            return run;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let legacy = finished("legacy0000000000000000000000000a");
+    assert_eq!(legacy["verdict"], "ok", "{legacy}");
+    assert_eq!(legacy["stdout"], "FROM V0\n");
+    let newer = finished("newer00000000000000000000000000b");
+    assert_eq!(newer["verdict"], "internal_error", "{newer}");
+    assert!(
+        newer["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("newer version") && m.contains("v99")),
+        "{newer}"
+    );
+}

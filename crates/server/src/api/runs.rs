@@ -5,8 +5,8 @@ use crate::{AppState, now_ms};
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use engine::{RunInput, RunRequest, SourceFile, Stage};
-use model::Limits;
+use engine::{RunInput, Stage};
+use runs::{JobPayload, PAYLOAD_VERSION, PayloadFile, Phase, RunEvent};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -20,37 +20,9 @@ pub struct FileBody {
 }
 
 /// Limits a request may set; what it leaves out takes the language's defaults.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LimitsBody {
-    pub cpu_time_ms: Option<u64>,
-    pub wall_time_ms: Option<u64>,
-    pub memory_kib: Option<u64>,
-    pub processes: Option<u32>,
-    pub output_kib: Option<u64>,
-    pub tmpfs_kib: Option<u64>,
-    pub workdir_kib: Option<u64>,
-}
+pub use runs::LimitOverrides as LimitsBody;
 
-impl LimitsBody {
-    fn apply(&self, mut limits: Limits) -> Limits {
-        if let Some(cpu) = self.cpu_time_ms {
-            limits.cpu_time_ms = cpu;
-            if self.wall_time_ms.is_none() {
-                limits.wall_time_ms = limits.wall_time_ms.max(cpu.saturating_mul(2));
-            }
-        }
-        limits.wall_time_ms = self.wall_time_ms.unwrap_or(limits.wall_time_ms);
-        limits.memory_kib = self.memory_kib.unwrap_or(limits.memory_kib);
-        limits.processes = self.processes.unwrap_or(limits.processes);
-        limits.output_kib = self.output_kib.unwrap_or(limits.output_kib);
-        limits.tmpfs_kib = self.tmpfs_kib.unwrap_or(limits.tmpfs_kib);
-        limits.workdir_kib = self.workdir_kib.unwrap_or(limits.workdir_kib);
-        limits
-    }
-}
-
-/// The body of `POST /api/v1/runs`, also what the queue stores.
+/// The body of `POST /api/v1/runs` (the queue stores a `JobPayload` made from it).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RunBody {
@@ -84,16 +56,16 @@ pub struct RunBody {
 }
 
 impl RunBody {
-    /// The engine request this body asks for.
-    pub fn to_request(&self, engine: &engine::Engine) -> Result<RunRequest, ApiError> {
+    /// The payload the queue stores for this body: files explicit, limits resolved.
+    pub fn to_payload(&self, engine: &engine::Engine) -> Result<JobPayload, ApiError> {
         let language = engine
             .catalogue()
             .get(&self.language)
             .map_err(engine::EngineError::from)?;
-        let mut files: Vec<SourceFile> = self
+        let mut files: Vec<PayloadFile> = self
             .files
             .iter()
-            .map(|f| SourceFile {
+            .map(|f| PayloadFile {
                 name: f.name.clone(),
                 content: f.content.clone(),
             })
@@ -105,26 +77,26 @@ impl RunBody {
                     "give either `source` or `files`, not both",
                 ));
             }
-            files.push(SourceFile {
+            files.push(PayloadFile {
                 name: language.main_file.clone(),
                 content: source.clone(),
             });
         }
-        let run_limits = self
-            .limits
-            .apply(engine.default_limits(language, Stage::Run));
-        let compile_limits = self
-            .compile_limits
-            .apply(engine.default_limits(language, Stage::Compile));
-        Ok(RunRequest {
+        Ok(JobPayload {
+            v: PAYLOAD_VERSION,
             language: language.id.clone(),
             files,
             entry: self.entry.clone(),
-            stdin: RunInput::Bytes(self.stdin.clone().into_bytes()),
+            stdin: self.stdin.clone(),
             args: self.args.clone(),
-            compile_limits: Some(compile_limits),
-            run_limits: Some(run_limits),
-            cancel: None,
+            run_limits: self
+                .limits
+                .apply(engine.default_limits(language, Stage::Run)),
+            compile_limits: self
+                .compile_limits
+                .apply(engine.default_limits(language, Stage::Compile)),
+            interactive: self.interactive,
+            expected_output: self.expected_output.clone(),
         })
     }
 
@@ -214,7 +186,8 @@ async fn refuse_unavailable(state: &AppState, language: &str) -> Result<(), ApiE
 
 /// Validates and enqueues a run; returns its id. Shared by every API that submits runs.
 pub async fn submit(state: &AppState, body: &RunBody, client: String) -> Result<String, ApiError> {
-    let request = body.to_request(&state.engine)?;
+    let payload = body.to_payload(&state.engine)?;
+    let request = payload.to_request(RunInput::Empty);
     state.engine.check(&request)?;
     let priority = body.priority()?;
     if state.config.workers > 0 {
@@ -238,18 +211,17 @@ pub async fn submit(state: &AppState, body: &RunBody, client: String) -> Result<
         return Err(error);
     }
     let id = crate::ids::run_id()?;
-    let stored = serde_json::to_string(body).map_err(ApiError::internal)?;
     let job = NewJob {
         id: id.clone(),
         client,
         priority,
-        request: stored,
+        request: payload.to_json(),
         created_at_ms: now_ms(),
     };
     state
         .events
         .open(&id)
-        .publish(crate::events::status("queued"));
+        .publish(&RunEvent::status(Phase::Queued));
     state.store.enqueue(&job).await?;
     state.new_job.notify_one();
     Ok(id)
@@ -334,7 +306,7 @@ pub async fn cancel(
                 .await?
                 .ok_or_else(|| ApiError::not_found("run with this id"))?;
             if let Some(run) = state.events.get(&id) {
-                run.publish(json!({"type": "result", "status": "cancelled"}));
+                run.publish(&RunEvent::result(json!({"status": "cancelled"})));
             }
             let _ = state.finished.send(id);
             Ok(Json(view(&job)))

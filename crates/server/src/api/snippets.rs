@@ -48,7 +48,11 @@ pub async fn create(
         stdin: body.stdin.clone(),
         ..RunBody::default()
     };
-    state.engine.check(&as_run.to_request(&state.engine)?)?;
+    state.engine.check(
+        &as_run
+            .to_payload(&state.engine)?
+            .to_request(engine::RunInput::Empty),
+    )?;
     let text = serde_json::to_string(&body).map_err(ApiError::internal)?;
     for _ in 0..4 {
         let snippet = store::Snippet {

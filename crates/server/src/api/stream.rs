@@ -132,7 +132,11 @@ async fn from_store(socket: &mut WebSocket, state: &AppState, id: &str) {
         }
         if job.status.as_str() != last_status {
             last_status = job.status.as_str().to_string();
-            let message = crate::events::status(&last_status).to_string();
+            let phase = match job.status {
+                store::JobStatus::Queued => runs::Phase::Queued,
+                _ => runs::Phase::Running,
+            };
+            let message = runs::RunEvent::status(phase).to_json();
             seen.note(&message);
             if !send(socket, &message).await {
                 return;
@@ -165,17 +169,16 @@ impl Seen {
 /// result, and closes.
 async fn replay(socket: &mut WebSocket, state: &AppState, job: &store::Job, seen: &Seen) {
     let recorded = state.store.events(&job.id).await.ok().flatten();
-    let messages: Vec<serde_json::Value> = recorded
+    let events: Vec<runs::RunEvent> = recorded
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default();
-    for message in messages {
-        let text = message.to_string();
+    for event in events.iter().filter(|e| !e.is_result()) {
+        let text = event.to_json();
         if !seen.0.contains(&text) && !send(socket, &text).await {
             return;
         }
     }
-    let mut result = view(job);
-    result["type"] = json!("result");
-    let _ = send(socket, &result.to_string()).await;
+    let result = runs::RunEvent::result(view(job)).to_json();
+    let _ = send(socket, &result).await;
     let _ = socket.send(Message::Close(None)).await;
 }

@@ -339,7 +339,7 @@ fn timestamp(ms: Option<i64>) -> Value {
 
 fn submission_view(job: &store::Job, base64: bool, fields: &str) -> Value {
     let result = view(job);
-    let request: Option<RunBody> = serde_json::from_str(&job.request).ok();
+    let request = runs::JobPayload::summary(&job.request);
     let expected = request.as_ref().and_then(|r| r.expected_output.clone());
     let (status_id, message) = status_of(job, &result, expected.as_deref());
     let description = STATUSES
@@ -366,11 +366,7 @@ fn submission_view(job: &store::Job, base64: bool, fields: &str) -> Value {
     all.insert("token".into(), json!(job.id));
     all.insert(
         "source_code".into(),
-        encode(
-            request
-                .as_ref()
-                .and_then(|r| r.files.first().map(|f| f.content.clone())),
-        ),
+        encode(request.as_ref().and_then(|r| r.source.clone())),
     );
     all.insert("language_id".into(), json!(language_id.map(|(id, _)| id)));
     all.insert(
