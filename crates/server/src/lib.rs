@@ -7,6 +7,7 @@ mod error;
 pub mod events;
 mod ids;
 mod metrics;
+mod relay;
 mod request_log;
 mod web;
 mod workers;

@@ -80,6 +80,12 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
         events.publish(&RunEvent::status(Phase::Queued));
     }
     events.publish(&RunEvent::status(Phase::Started));
+    let lease = job.lease(worker);
+    // Clients of other processes follow the run through the store, from wherever an earlier
+    // attempt's stream ended.
+    let base = state.store.next_stream_seq(&job.id).await.unwrap_or(0);
+    let mut writer =
+        crate::relay::StreamWriter::spawn(state.store.clone(), lease.clone(), events.clone(), base);
     let request_text = job.request.clone();
     let publisher = events.clone();
     let stop = Arc::new(AtomicBool::new(false));
@@ -113,7 +119,12 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
             })
     });
     tokio::pin!(execution);
-    let lease = job.lease(worker);
+    let input = crate::relay::spawn_input(
+        state.store.clone(),
+        job.id.clone(),
+        events.clone(),
+        stop.clone(),
+    );
     let lease_length = state.config.lease;
     let mut renew = tokio::time::interval(lease_length / 3);
     renew.tick().await;
@@ -140,6 +151,7 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
             }
         }
     };
+    input.abort();
     state
         .running
         .lock()
@@ -164,6 +176,7 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
     } else {
         JobStatus::Finished
     };
+    writer.flushed(events.len()).await;
     let history = events.history_json();
     let end = store::Completion {
         status: final_status,

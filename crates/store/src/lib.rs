@@ -7,9 +7,11 @@
 //! hosts coordinate only through the database (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite
 //! has one writer, so a single `UPDATE … RETURNING` is atomic).
 
+mod live;
 mod schema;
 mod shared;
 
+pub use live::{EVERY_RUN, Input};
 pub use shared::Snippet;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -163,6 +165,25 @@ fn job_from(row: &AnyRow) -> Result<Job, StoreError> {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// For the doorbell's own connection (it may hold a password).
+    url: Secret,
+    doorbell: std::sync::Arc<live::Doorbell>,
+}
+
+/// A value that never shows in `Debug` output or messages.
+#[derive(Clone)]
+pub(crate) struct Secret(std::sync::Arc<str>);
+
+impl Secret {
+    pub(crate) fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("\"***\"")
+    }
 }
 
 impl Store {
@@ -189,7 +210,12 @@ impl Store {
             .connect(&url)
             .await
             .map_err(db("connecting"))?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            url: Secret(url.into()),
+            doorbell: Default::default(),
+        };
         schema::migrate(&store.pool, backend).await?;
         Ok(store)
     }
@@ -325,13 +351,17 @@ impl Store {
 
     /// Asks whichever worker runs `id` to stop it; true when the run is running.
     pub async fn request_cancel(&self, id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db("requesting a cancel"))?;
         let done = sqlx::query(
             "UPDATE jobs SET cancel_requested = 1 WHERE id = $1 AND status = 'running'",
         )
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db("requesting a cancel"))?;
+        // The worker, wherever it is, hears it at once.
+        self.ring(&mut tx, live::INPUT_CHANNEL, id).await?;
+        tx.commit().await.map_err(db("requesting a cancel"))?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -401,14 +431,16 @@ impl Store {
 
     /// Deletes finished jobs older than `before_ms` (the retention setting), with their events.
     pub async fn purge_finished(&self, before_ms: i64) -> Result<u64, StoreError> {
-        sqlx::query(
-            "DELETE FROM run_events WHERE job_id IN (SELECT id FROM jobs \
-             WHERE status IN ('finished', 'cancelled') AND finished_at < $1)",
-        )
-        .bind(before_ms)
-        .execute(&self.pool)
-        .await
-        .map_err(db("purging old events"))?;
+        for table in ["run_events", "run_stream", "run_input"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE job_id IN (SELECT id FROM jobs \
+                 WHERE status IN ('finished', 'cancelled') AND finished_at < $1)"
+            ))
+            .bind(before_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(db("purging old events"))?;
+        }
         let done = sqlx::query(
             "DELETE FROM jobs WHERE status IN ('finished', 'cancelled') AND finished_at < $1",
         )

@@ -27,12 +27,41 @@ const TABLES: &[&str] = &[
         job_id TEXT PRIMARY KEY,
         events TEXT NOT NULL
     )",
+    // The live events of running runs, by sequence number, for readers in any process.
+    "CREATE TABLE IF NOT EXISTS run_stream (
+        job_id TEXT NOT NULL,
+        seq BIGINT NOT NULL,
+        attempt INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        PRIMARY KEY (job_id, seq)
+    )",
     // Shared code: the body is the JSON the UI saved; links to it never expire.
     "CREATE TABLE IF NOT EXISTS snippets (
         id TEXT PRIMARY KEY,
         body TEXT NOT NULL,
         created_at BIGINT NOT NULL
     )",
+];
+
+/// Input sent to running runs from any process, numbered by the database (the types of an
+/// automatic key differ between the backends).
+const SQLITE_TABLES: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS run_input (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS run_input_job ON run_input (job_id, id)",
+];
+const POSTGRES_TABLES: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS run_input (
+        id BIGSERIAL PRIMARY KEY,
+        job_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        data TEXT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS run_input_job ON run_input (job_id, id)",
 ];
 
 /// Per-connection settings of SQLite: write-ahead log, so readers never wait for the writer.
@@ -58,8 +87,12 @@ pub(crate) async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), Stor
             &[]
         }
     };
+    let own_tables: &[&str] = match backend {
+        Backend::Sqlite => SQLITE_TABLES,
+        Backend::Postgres => POSTGRES_TABLES,
+    };
     let mut result = Ok(());
-    for statement in settings.iter().chain(TABLES) {
+    for statement in settings.iter().chain(TABLES).chain(own_tables) {
         if let Err(e) = sqlx::raw_sql(statement).execute(&mut *connection).await {
             result = Err(err(e));
             break;

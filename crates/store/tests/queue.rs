@@ -2,7 +2,8 @@
 //! PostgreSQL server (127.0.0.1:5432, database `test`), each test in its own schema.
 
 use std::collections::HashSet;
-use store::{Backend, Completion, JobStatus, Lease, NewJob, Store};
+use std::sync::Arc;
+use store::{Backend, Completion, EVERY_RUN, Input, JobStatus, Lease, NewJob, Store};
 
 static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
@@ -393,6 +394,91 @@ async fn a_snippet_is_kept_and_its_id_is_never_reused(store: Store) {
     assert_eq!(store.snippet("nope").await.expect("read"), None);
 }
 
+async fn the_live_stream_is_written_by_the_lease_holder_and_read_in_order_anywhere(store: Store) {
+    store
+        .enqueue(&job("live", "c", 0, 1))
+        .await
+        .expect("enqueue");
+    let claimed = store
+        .claim("w", 10, 30_000)
+        .await
+        .expect("claim")
+        .expect("job");
+    let lease = claimed.lease("w");
+    let mut bell = store.doorbell();
+    let events = |texts: &[&str]| -> Vec<Arc<str>> { texts.iter().map(|t| (*t).into()).collect() };
+    assert_eq!(store.next_stream_seq("live").await.expect("seq"), 0);
+    assert!(
+        store
+            .append_stream(&lease, 0, &events(&["a", "b"]))
+            .await
+            .expect("append")
+    );
+    let rang = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        loop {
+            let ring = bell.recv().await.expect("doorbell");
+            if &*ring == "live" || &*ring == EVERY_RUN {
+                return ring;
+            }
+        }
+    })
+    .await
+    .expect("the doorbell rang for the run");
+    assert!(!rang.is_empty());
+    assert!(
+        store
+            .append_stream(&lease, 2, &events(&["c"]))
+            .await
+            .expect("append")
+    );
+    assert_eq!(store.next_stream_seq("live").await.expect("seq"), 3);
+    assert_eq!(
+        store.stream_since("live", 1, 10).await.expect("read"),
+        [(1, "b".to_string()), (2, "c".to_string())]
+    );
+    assert_eq!(
+        store.stream_since("live", 0, 2).await.expect("read").len(),
+        2
+    );
+    let stale = Lease {
+        attempt: claimed.attempts - 1,
+        ..lease.clone()
+    };
+    assert!(
+        !store
+            .append_stream(&stale, 3, &events(&["stale"]))
+            .await
+            .expect("append"),
+        "a stale attempt writes nothing"
+    );
+    assert_eq!(store.next_stream_seq("live").await.expect("seq"), 3);
+    store
+        .push_input("live", &Input::Stdin("x\n".into()))
+        .await
+        .expect("input");
+    store.push_input("live", &Input::Eof).await.expect("eof");
+    let inputs = store.inputs_since("live", 0).await.expect("inputs");
+    assert_eq!(
+        inputs.iter().map(|(_, i)| i.clone()).collect::<Vec<_>>(),
+        [Input::Stdin("x\n".into()), Input::Eof]
+    );
+    assert_eq!(
+        store
+            .inputs_since("live", inputs[0].0)
+            .await
+            .expect("inputs")
+            .len(),
+        1
+    );
+    assert!(
+        store
+            .inputs_since("other", 0)
+            .await
+            .expect("inputs")
+            .is_empty()
+    );
+}
+
 macro_rules! story {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -429,6 +515,7 @@ story!(
     finished_jobs_past_retention_are_purged,
     a_stale_attempt_writes_nothing_and_the_attempt_that_won_keeps_its_record,
     a_snippet_is_kept_and_its_id_is_never_reused,
+    the_live_stream_is_written_by_the_lease_holder_and_read_in_order_anywhere,
 );
 
 #[tokio::test]

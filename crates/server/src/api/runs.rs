@@ -233,18 +233,28 @@ pub async fn wait_final(
     id: &str,
     finished: &mut tokio::sync::broadcast::Receiver<String>,
 ) -> Result<Job, ApiError> {
+    let mut bell = state.store.doorbell();
     loop {
         if let Some(job) = state.store.get(id).await?
             && job.status.is_final()
         {
             return Ok(job);
         }
-        // Finished runs are announced in this process; a worker on another host is seen by
-        // polling.
+        // Finished runs are announced in this process; a worker elsewhere rings the doorbell
+        // when it appends the result to the run's stream (and polling covers a lost ring).
         let _ = tokio::time::timeout(std::time::Duration::from_millis(250), async {
-            while let Ok(done) = finished.recv().await {
-                if done == id {
-                    break;
+            loop {
+                tokio::select! {
+                    done = finished.recv() => match done {
+                        Ok(done) if done == id => break,
+                        Ok(_) => {}
+                        Err(_) => break,
+                    },
+                    ring = bell.recv() => match ring {
+                        Ok(ring) if &*ring == id => break,
+                        Ok(_) => {}
+                        Err(_) => break,
+                    },
                 }
             }
         })

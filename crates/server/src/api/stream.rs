@@ -3,6 +3,7 @@
 //! send `{"type": "stdin", "data": "…"}` and `{"type": "eof"}` to an interactive run.
 
 use crate::error::ApiError;
+use crate::events::RunEvents;
 use crate::{AppState, api::view};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -10,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a client's input may wait for the program to read what came before.
@@ -47,59 +49,193 @@ async fn send(socket: &mut WebSocket, text: &str) -> bool {
 
 async fn relay(mut socket: WebSocket, state: AppState, id: String) {
     let _open = crate::metrics::WebSocketGauge::open();
-    let Some(run) = state.events.get(&id) else {
-        // Not known in memory: finished long ago, or running in another process. The store
-        // knows the status and, in the end, the result.
-        from_store(&mut socket, &state, &id).await;
-        return;
-    };
-    let mut changes = run.watch();
     let mut seen = Seen::default();
+    let run = state.events.get(&id);
+    if let Some(run) = run.as_ref().filter(|run| run.is_local())
+        && local(&mut socket, run, &mut seen).await.is_none()
+    {
+        return;
+    }
+    from_store(&mut socket, &state, &id, run, seen).await;
+}
+
+/// A run executing in this process: its events from memory, its input straight to the
+/// program. None when the client is gone or the run is over; Some when this process lost the
+/// run (its lease went to another attempt), which the store then tells.
+async fn local(socket: &mut WebSocket, run: &Arc<RunEvents>, seen: &mut Seen) -> Option<()> {
+    let mut changes = run.watch();
     let mut position = 0;
-    // Runs executing in another process never finish in this one's memory: their end is
-    // read from the store.
-    let mut elsewhere = tokio::time::interval(ELSEWHERE_POLL);
+    let mut still_here = tokio::time::interval(ELSEWHERE_POLL);
     loop {
         changes.mark_unchanged();
         let (messages, done) = run.since(position);
         for message in &messages {
             seen.note(message);
-            if !send(&mut socket, message).await {
-                return;
+            if !send(socket, message).await {
+                return None;
             }
         }
         position += messages.len();
         if done {
-            break;
+            let _ = socket.send(Message::Close(None)).await;
+            return None;
         }
         tokio::select! {
-            _ = elsewhere.tick(), if !run.is_local() => {
-                if let Some(job) = finished_elsewhere(&state, &id).await {
-                    replay(&mut socket, &state, &job, &seen).await;
-                    return;
-                }
-            }
-            changed = changes.changed() => if changed.is_err() {
-                break;
+            _ = still_here.tick() => if !run.is_local() {
+                return Some(());
             },
-            incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMessage>(&text) {
-                    Ok(ClientMessage::Stdin { data }) => {
-                        if let Some(error) = feed_stdin(&run, data).await {
-                            let _ = send(&mut socket, &error).await;
-                        }
+            changed = changes.changed() => if changed.is_err() {
+                return None;
+            },
+            incoming = socket.recv() => match client_message(incoming) {
+                Incoming::Stdin(data) => {
+                    if let Some(error) = feed_stdin(run, data).await {
+                        let _ = send(socket, &error).await;
                     }
-                    Ok(ClientMessage::Eof) => run.close_stdin(),
-                    Err(e) => {
-                        let _ = send(&mut socket, &json!({"type": "error", "message": format!("unknown message: {e}")}).to_string()).await;
-                    }
-                },
-                Some(Ok(_)) => {}
-                Some(Err(_)) | None => return,
+                }
+                Incoming::Eof => run.close_stdin(),
+                Incoming::Bad(error) => { let _ = send(socket, &error).await; }
+                Incoming::Nothing => {}
+                Incoming::Gone => return None,
             },
         }
     }
-    let _ = socket.send(Message::Close(None)).await;
+}
+
+/// Rows read from the store's stream at a time.
+const STREAM_PAGE: i64 = 512;
+
+/// A run executing in another process (or not yet claimed, or long finished): its live stream
+/// from the store by sequence number, woken by the doorbell; its input sent through the store.
+async fn from_store(
+    socket: &mut WebSocket,
+    state: &AppState,
+    id: &str,
+    run: Option<Arc<RunEvents>>,
+    mut seen: Seen,
+) {
+    // What this process knows already (the queued status of a run submitted here).
+    if let Some(run) = &run
+        && seen.0.is_empty()
+    {
+        for message in run.since(0).0 {
+            seen.note(&message);
+            if !send(socket, &message).await {
+                return;
+            }
+        }
+    }
+    let mut bell = state.store.doorbell();
+    let mut next = 0i64;
+    let mut safety = tokio::time::interval(ELSEWHERE_POLL);
+    loop {
+        match send_stream(socket, state, id, &mut next, &seen).await {
+            Tail::More => {}
+            Tail::Done => return,
+        }
+        match state.store.get(id).await {
+            Ok(Some(job)) if job.status.is_final() => {
+                // The worker wrote everything before the run became final; its result event
+                // follows, unless the run never reached a worker (cancelled while queued).
+                if let Tail::Done = send_stream(socket, state, id, &mut next, &seen).await {
+                    return;
+                }
+                if next == 0 {
+                    // A run recorded before live streams existed.
+                    replay(socket, state, &job, &seen).await;
+                } else {
+                    let result = runs::RunEvent::result(view(&job)).to_json();
+                    let _ = send(socket, &result).await;
+                    let _ = socket.send(Message::Close(None)).await;
+                }
+                return;
+            }
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => return,
+        }
+        loop {
+            tokio::select! {
+                ring = bell.recv() => match ring {
+                    Ok(ring) if &*ring == id || &*ring == store::EVERY_RUN => break,
+                    Ok(_) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => break,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                },
+                _ = safety.tick() => break,
+                incoming = socket.recv() => {
+                    let input = match client_message(incoming) {
+                        Incoming::Stdin(data) => store::Input::Stdin(data),
+                        Incoming::Eof => store::Input::Eof,
+                        Incoming::Bad(error) => { let _ = send(socket, &error).await; continue }
+                        Incoming::Nothing => continue,
+                        Incoming::Gone => return,
+                    };
+                    if let Err(e) = state.store.push_input(id, &input).await {
+                        tracing::warn!(run_id = %id, "sending input through the store: {e}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+enum Tail {
+    More,
+    Done,
+}
+
+/// Sends the stream's events from `next` on (statuses the client has seen are skipped); Done
+/// once the result is sent or the client is gone.
+async fn send_stream(
+    socket: &mut WebSocket,
+    state: &AppState,
+    id: &str,
+    next: &mut i64,
+    seen: &Seen,
+) -> Tail {
+    loop {
+        let Ok(rows) = state.store.stream_since(id, *next, STREAM_PAGE).await else {
+            return Tail::More;
+        };
+        for (seq, text) in &rows {
+            *next = seq + 1;
+            if seen.0.contains(text) {
+                continue;
+            }
+            if !send(socket, text).await {
+                return Tail::Done;
+            }
+            if text.starts_with(r#"{"type":"result""#) {
+                let _ = socket.send(Message::Close(None)).await;
+                return Tail::Done;
+            }
+        }
+        if (rows.len() as i64) < STREAM_PAGE {
+            return Tail::More;
+        }
+    }
+}
+
+enum Incoming {
+    Stdin(String),
+    Eof,
+    Bad(String),
+    Nothing,
+    Gone,
+}
+
+fn client_message(incoming: Option<Result<Message, axum::Error>>) -> Incoming {
+    match incoming {
+        Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMessage>(&text) {
+            Ok(ClientMessage::Stdin { data }) => Incoming::Stdin(data),
+            Ok(ClientMessage::Eof) => Incoming::Eof,
+            Err(e) => Incoming::Bad(
+                json!({"type": "error", "message": format!("unknown message: {e}")}).to_string(),
+            ),
+        },
+        Some(Ok(_)) => Incoming::Nothing,
+        Some(Err(_)) | None => Incoming::Gone,
+    }
 }
 
 /// Queues a client's input for the program. While the program has not read what came before,
@@ -117,40 +253,6 @@ async fn feed_stdin(run: &crate::events::RunEvents, data: String) -> Option<Stri
         // A program that takes no more input drops it, as a terminal would.
         Ok(Err(engine::FeedError::Closed)) | Ok(Ok(())) | Err(_) => None,
     }
-}
-
-async fn from_store(socket: &mut WebSocket, state: &AppState, id: &str) {
-    let mut last_status = String::new();
-    let mut seen = Seen::default();
-    loop {
-        let Ok(Some(job)) = state.store.get(id).await else {
-            return;
-        };
-        if job.status.is_final() {
-            replay(socket, state, &job, &seen).await;
-            return;
-        }
-        if job.status.as_str() != last_status {
-            last_status = job.status.as_str().to_string();
-            let phase = match job.status {
-                store::JobStatus::Queued => runs::Phase::Queued,
-                _ => runs::Phase::Running,
-            };
-            let message = runs::RunEvent::status(phase).to_json();
-            seen.note(&message);
-            if !send(socket, &message).await {
-                return;
-            }
-        }
-        tokio::time::sleep(ELSEWHERE_POLL).await;
-    }
-}
-
-/// The final job, for a run that executes in another process (so its end never reaches this
-/// one's memory).
-async fn finished_elsewhere(state: &AppState, id: &str) -> Option<store::Job> {
-    let job = state.store.get(id).await.ok().flatten()?;
-    job.status.is_final().then_some(job)
 }
 
 /// The statuses a client has been sent, so that a replay does not repeat them.

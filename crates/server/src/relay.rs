@@ -1,0 +1,118 @@
+//! A run executing here, seen from other processes: its events copied into the store's live
+//! stream (while this worker holds the lease), and what other processes send it (stdin, end of
+//! input, cancel) read back from the store when the doorbell rings.
+
+use crate::events::RunEvents;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+use store::{EVERY_RUN, Input, Lease, Store};
+use tokio::sync::watch;
+
+/// Most events written in one statement.
+const BATCH: usize = 256;
+/// A doorbell that rings for every run (SQLite's tick, a reconnect) re-reads at most this often.
+const REREAD_EVERY: Duration = Duration::from_millis(100);
+/// How long a client's input may wait for the program to read what came before.
+const STDIN_WAIT: Duration = Duration::from_secs(1);
+
+#[derive(Debug)]
+pub(crate) struct StreamWriter {
+    flushed: watch::Receiver<usize>,
+}
+
+impl StreamWriter {
+    /// Copies every event `events` publishes, from the first, to the stream at `base`…; the
+    /// first of a batch is written at once, the ones published meanwhile go in the next batch.
+    pub(crate) fn spawn(store: Store, lease: Lease, events: Arc<RunEvents>, base: i64) -> Self {
+        let (flushed_tx, flushed) = watch::channel(0usize);
+        tokio::spawn(async move {
+            let mut changes = events.watch();
+            let mut position = 0usize;
+            loop {
+                changes.mark_unchanged();
+                let (pending, done) = events.since(position);
+                if pending.is_empty() {
+                    if done || changes.changed().await.is_err() {
+                        return;
+                    }
+                    continue;
+                }
+                let batch = &pending[..pending.len().min(BATCH)];
+                match store
+                    .append_stream(&lease, base + position as i64, batch)
+                    .await
+                {
+                    Ok(true) => {
+                        position += batch.len();
+                        let _ = flushed_tx.send(position);
+                    }
+                    // The lease went to another attempt: it writes the stream from now on.
+                    Ok(false) => return,
+                    Err(e) => {
+                        tracing::warn!("copying events to the store: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
+            }
+        });
+        StreamWriter { flushed }
+    }
+
+    /// Waits (a bounded time) until the first `count` events are in the store, so that whoever
+    /// sees the run final there also finds its output.
+    pub(crate) async fn flushed(&mut self, count: usize) {
+        let _ = tokio::time::timeout(
+            Duration::from_secs(5),
+            self.flushed.wait_for(|&done| done >= count),
+        )
+        .await;
+    }
+}
+
+/// Feeds a run executing here what clients of other processes send it, and stops it when one
+/// of them cancels. Ends when the returned handle is aborted.
+pub(crate) fn spawn_input(
+    store: Store,
+    job_id: String,
+    events: Arc<RunEvents>,
+    stop: Arc<AtomicBool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut bell = store.doorbell();
+        let mut after = 0i64;
+        let mut last_read = Instant::now() - REREAD_EVERY;
+        loop {
+            match bell.recv().await {
+                Ok(ring) if *ring == *job_id => {}
+                Ok(ring) if &*ring == EVERY_RUN && last_read.elapsed() >= REREAD_EVERY => {}
+                Ok(_) => continue,
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+            }
+            last_read = Instant::now();
+            if store.cancel_requested(&job_id).await.unwrap_or(false) {
+                stop.store(true, Ordering::Relaxed);
+            }
+            let Ok(inputs) = store.inputs_since(&job_id, after).await else {
+                continue;
+            };
+            for (id, input) in inputs {
+                after = id;
+                match input {
+                    Input::Stdin(data) => {
+                        let Some(feed) = events.stdin() else { continue };
+                        let pushed = tokio::task::spawn_blocking(move || {
+                            feed.push_timeout(data.as_bytes(), STDIN_WAIT)
+                        })
+                        .await;
+                        if let Ok(Err(engine::FeedError::Full { .. })) = pushed {
+                            tracing::warn!(run_id = %job_id, "input from another process refused: the program is not reading");
+                        }
+                    }
+                    Input::Eof => events.close_stdin(),
+                }
+            }
+        }
+    })
+}

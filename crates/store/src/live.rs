@@ -1,0 +1,253 @@
+//! Runs across processes: the live event stream of a running run (appended by the worker that
+//! holds its lease, read by any process by sequence number), the input other processes send it
+//! (stdin, end of input), and a doorbell that says "something was appended for this run".
+//!
+//! The bytes are in tables; PostgreSQL's NOTIFY is only the doorbell (its payloads are capped
+//! at 8000 bytes and it serialises commits, so it carries a run id and nothing else). A
+//! listener that reconnects may have missed rings, so a reconnect rings for every run (`*`)
+//! and readers re-read from their last sequence number. SQLite has no NOTIFY: its doorbell
+//! rings for every run on a short tick while anyone listens.
+
+use crate::{Backend, Lease, Store, StoreError, db};
+use sqlx::Row;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// The doorbell's notification channels on PostgreSQL.
+const STREAM_CHANNEL: &str = "codecollab_stream";
+pub(crate) const INPUT_CHANNEL: &str = "codecollab_input";
+/// A ring that concerns every run: re-read.
+pub const EVERY_RUN: &str = "*";
+/// How often SQLite's doorbell rings (no NOTIFY there).
+const SQLITE_TICK: Duration = Duration::from_millis(20);
+
+/// Input another process sends a running run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Stdin(String),
+    Eof,
+}
+
+impl Input {
+    fn kind(&self) -> &'static str {
+        match self {
+            Input::Stdin(_) => "stdin",
+            Input::Eof => "eof",
+        }
+    }
+}
+
+/// The doorbell: one listener per process, shared by every reader.
+#[derive(Debug, Default)]
+pub(crate) struct Doorbell {
+    sender: std::sync::OnceLock<broadcast::Sender<Arc<str>>>,
+}
+
+impl Store {
+    /// Appends events (JSON texts) at `first_seq`… of a run, if `lease` still holds it (its
+    /// worker and attempt, whatever the run's status: the result event follows `finish`).
+    /// False when the lease is gone: nothing was written.
+    pub async fn append_stream(
+        &self,
+        lease: &Lease,
+        first_seq: i64,
+        events: &[Arc<str>],
+    ) -> Result<bool, StoreError> {
+        if events.is_empty() {
+            return Ok(true);
+        }
+        let mut tx = self.pool.begin().await.map_err(db("appending events"))?;
+        let owned = sqlx::query(
+            "SELECT 1 AS owned FROM jobs WHERE id = $1 AND worker = $2 AND attempts = $3",
+        )
+        .bind(&lease.job_id)
+        .bind(&lease.worker)
+        .bind(lease.attempt)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db("appending events"))?
+        .is_some();
+        if !owned {
+            tx.rollback().await.map_err(db("appending events"))?;
+            return Ok(false);
+        }
+        // One statement for the batch: ($1 job, $2 attempt) and a (seq, event) pair per row.
+        let mut sql = String::from("INSERT INTO run_stream (job_id, seq, attempt, event) VALUES ");
+        for i in 0..events.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let p = 3 + 2 * i;
+            sql.push_str(&format!("($1, ${p}, $2, ${})", p + 1));
+        }
+        let mut query = sqlx::query(&sql).bind(&lease.job_id).bind(lease.attempt);
+        for (i, event) in events.iter().enumerate() {
+            query = query.bind(first_seq + i as i64).bind(event.as_ref());
+        }
+        query
+            .execute(&mut *tx)
+            .await
+            .map_err(db("appending events"))?;
+        self.ring(&mut tx, STREAM_CHANNEL, &lease.job_id).await?;
+        tx.commit().await.map_err(db("appending events"))?;
+        Ok(true)
+    }
+
+    /// Where a new attempt of a run continues its stream.
+    pub async fn next_stream_seq(&self, job_id: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM run_stream WHERE job_id = $1",
+        )
+        .bind(job_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db("reading a run's stream"))?;
+        row.try_get::<i64, _>("next")
+            .map_err(db("reading a run's stream"))
+    }
+
+    /// Events of a run from `from_seq` on, in order (at most `limit`).
+    pub async fn stream_since(
+        &self,
+        job_id: &str,
+        from_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, event FROM run_stream WHERE job_id = $1 AND seq >= $2 ORDER BY seq LIMIT $3",
+        )
+        .bind(job_id)
+        .bind(from_seq)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("reading a run's stream"))?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("seq")?, row.try_get("event")?)))
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db("reading a run's stream"))
+    }
+
+    /// Sends input to a run, wherever it executes.
+    pub async fn push_input(&self, job_id: &str, input: &Input) -> Result<(), StoreError> {
+        let data = match input {
+            Input::Stdin(data) => data.as_str(),
+            Input::Eof => "",
+        };
+        let mut tx = self.pool.begin().await.map_err(db("sending input"))?;
+        sqlx::query("INSERT INTO run_input (job_id, kind, data) VALUES ($1, $2, $3)")
+            .bind(job_id)
+            .bind(input.kind())
+            .bind(data)
+            .execute(&mut *tx)
+            .await
+            .map_err(db("sending input"))?;
+        self.ring(&mut tx, INPUT_CHANNEL, job_id).await?;
+        tx.commit().await.map_err(db("sending input"))
+    }
+
+    /// Input for a run after the one numbered `after` (0: from the first), in order.
+    pub async fn inputs_since(
+        &self,
+        job_id: &str,
+        after: i64,
+    ) -> Result<Vec<(i64, Input)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, kind, data FROM run_input WHERE job_id = $1 AND id > $2 ORDER BY id",
+        )
+        .bind(job_id)
+        .bind(after)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db("reading input"))?;
+        let mut inputs = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let id: i64 = row.try_get("id").map_err(db("reading input"))?;
+            let kind: String = row.try_get("kind").map_err(db("reading input"))?;
+            let input = match kind.as_str() {
+                "eof" => Input::Eof,
+                _ => Input::Stdin(row.try_get("data").map_err(db("reading input"))?),
+            };
+            inputs.push((id, input));
+        }
+        Ok(inputs)
+    }
+
+    /// Rings for the run's readers in other processes (PostgreSQL; SQLite's readers poll).
+    pub(crate) async fn ring(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        channel: &str,
+        job_id: &str,
+    ) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(channel)
+                .bind(job_id)
+                .execute(&mut **tx)
+                .await
+                .map_err(db("ringing the doorbell"))?;
+        }
+        Ok(())
+    }
+
+    /// Rings of the doorbell: a run id whose stream or input grew, or `EVERY_RUN`.
+    pub fn doorbell(&self) -> broadcast::Receiver<Arc<str>> {
+        self.doorbell
+            .sender
+            .get_or_init(|| {
+                let (sender, _) = broadcast::channel(1024);
+                let store = self.clone();
+                let ringer = sender.clone();
+                tokio::spawn(async move { store.listen(ringer).await });
+                sender
+            })
+            .subscribe()
+    }
+
+    async fn listen(self, ringer: broadcast::Sender<Arc<str>>) {
+        let every: Arc<str> = EVERY_RUN.into();
+        if self.backend == Backend::Sqlite {
+            loop {
+                tokio::time::sleep(SQLITE_TICK).await;
+                if ringer.receiver_count() > 0 {
+                    let _ = ringer.send(every.clone());
+                }
+            }
+        }
+        loop {
+            let mut listener = match sqlx::postgres::PgListener::connect(self.url.expose()).await {
+                Ok(listener) => listener,
+                Err(e) => {
+                    tracing::warn!("doorbell: connecting: {e}");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen_all([STREAM_CHANNEL, INPUT_CHANNEL]).await {
+                tracing::warn!("doorbell: listening: {e}");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+            // Whatever was appended while we were not listening: everyone re-reads.
+            let _ = ringer.send(every.clone());
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(notification)) => {
+                        let _ = ringer.send(notification.payload().into());
+                    }
+                    // The connection was lost and is re-established: rings may be lost.
+                    Ok(None) => {
+                        let _ = ringer.send(every.clone());
+                    }
+                    Err(e) => {
+                        tracing::warn!("doorbell: {e}");
+                        let _ = ringer.send(every.clone());
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
