@@ -5,29 +5,44 @@
 use anyhow::{Context, bail};
 use std::ffi::OsString;
 
-/// TOML key, flag, environment variable, and whether the flag belongs to `serve` only.
-const KEYS: &[(&str, &str, &str, bool)] = &[
-    ("state_dir", "--state-dir", "CODECOLLAB_STATE_DIR", false),
-    ("uid_base", "--uid-base", "CODECOLLAB_UID_BASE", false),
-    ("cache_dir", "--cache-dir", "CODECOLLAB_CACHE_DIR", false),
-    ("log_format", "--log-format", "CODECOLLAB_LOG_FORMAT", false),
-    ("log_level", "--log-level", "CODECOLLAB_LOG_LEVEL", false),
-    ("bind", "--bind", "CODECOLLAB_BIND", true),
-    ("data_dir", "--data-dir", "CODECOLLAB_DATA_DIR", true),
+/// TOML key, flag, environment variable, and the subcommands the flag belongs to (none: global).
+type Key = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
+);
+
+const SERVICE: &[&str] = &["serve", "worker"];
+const SERVE: &[&str] = &["serve"];
+
+const KEYS: &[Key] = &[
+    ("state_dir", "--state-dir", "CODECOLLAB_STATE_DIR", &[]),
+    ("uid_base", "--uid-base", "CODECOLLAB_UID_BASE", &[]),
+    ("cache_dir", "--cache-dir", "CODECOLLAB_CACHE_DIR", &[]),
+    ("log_format", "--log-format", "CODECOLLAB_LOG_FORMAT", &[]),
+    ("log_level", "--log-level", "CODECOLLAB_LOG_LEVEL", &[]),
+    ("bind", "--bind", "CODECOLLAB_BIND", SERVICE),
+    ("data_dir", "--data-dir", "CODECOLLAB_DATA_DIR", SERVE),
     (
         "database_url",
         "--database-url",
         "CODECOLLAB_DATABASE_URL",
-        true,
+        SERVICE,
     ),
-    ("workers", "--workers", "CODECOLLAB_WORKERS", true),
-    ("max_queue", "--max-queue", "CODECOLLAB_MAX_QUEUE", true),
-    ("lease_secs", "--lease-secs", "CODECOLLAB_LEASE_SECS", true),
+    ("workers", "--workers", "CODECOLLAB_WORKERS", SERVICE),
+    ("max_queue", "--max-queue", "CODECOLLAB_MAX_QUEUE", SERVE),
+    (
+        "lease_secs",
+        "--lease-secs",
+        "CODECOLLAB_LEASE_SECS",
+        SERVICE,
+    ),
     (
         "retention_hours",
         "--retention-hours",
         "CODECOLLAB_RETENTION_HOURS",
-        true,
+        SERVICE,
     ),
 ];
 
@@ -64,11 +79,17 @@ pub fn expand(args: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
         .with_context(|| format!("cannot read the config file {}", path.to_string_lossy()))?;
     let table: toml::Table = toml::from_str(&text)
         .with_context(|| format!("{} is not valid TOML", path.to_string_lossy()))?;
-    let serving = args.iter().any(|a| a == "serve");
+    // The subcommand: the first argument after the program that names one.
+    let command = args
+        .iter()
+        .skip(1)
+        .take_while(|a| *a != "--")
+        .map(|a| a.to_string_lossy().into_owned())
+        .find(|a| SERVICE.contains(&a.as_str()));
     let mut global = Vec::new();
-    let mut serve = Vec::new();
+    let mut own = Vec::new();
     for (key, value) in &table {
-        let Some((_, flag, env, serve_only)) = KEYS.iter().find(|(k, ..)| k == key) else {
+        let Some((_, flag, env, commands)) = KEYS.iter().find(|(k, ..)| k == key) else {
             let valid: Vec<&str> = KEYS.iter().map(|(k, ..)| *k).collect();
             bail!(
                 "unknown key {key:?} in {}; valid keys: {}",
@@ -85,22 +106,30 @@ pub fn expand(args: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
                 other.type_str()
             ),
         };
+        let for_this_command =
+            commands.is_empty() || command.as_deref().is_some_and(|c| commands.contains(&c));
         if given_on_command_line(&args, flag)
             || std::env::var_os(env).is_some()
-            || (*serve_only && !serving)
+            || !for_this_command
         {
             continue;
         }
-        let target = if *serve_only { &mut serve } else { &mut global };
+        let target = if commands.is_empty() {
+            &mut global
+        } else {
+            &mut own
+        };
         target.push(OsString::from(*flag));
         target.push(OsString::from(value));
     }
-    let mut expanded = Vec::with_capacity(args.len() + global.len() + serve.len());
+    let mut expanded = Vec::with_capacity(args.len() + global.len() + own.len());
+    let mut placed = false;
     for arg in args {
-        let is_serve = arg == "serve";
+        let is_command = !placed && command.as_deref().is_some_and(|c| arg == c);
         expanded.push(arg);
-        if is_serve {
-            expanded.append(&mut serve);
+        if is_command {
+            expanded.append(&mut own);
+            placed = true;
         }
     }
     // Global flags may stand anywhere before `--`: right after the program name is safe.

@@ -7,6 +7,7 @@ mod logging;
 mod run_cmd;
 mod sandbox_cmd;
 mod serve_cmd;
+mod worker_cmd;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -58,6 +59,8 @@ enum Command {
     Sandbox(sandbox_cmd::SandboxArgs),
     /// Serve the API and run the workers (embedded SQLite by default).
     Serve(serve_cmd::ServeArgs),
+    /// Run jobs from a cluster's PostgreSQL queue, with no API (health and metrics only).
+    Worker(worker_cmd::WorkerArgs),
     /// Run source files in the sandbox: compile (cached) and run, like the UI does.
     Run(run_cmd::RunArgs),
     /// The language catalogue with the toolchain version found on this host.
@@ -101,6 +104,9 @@ fn main() -> ExitCode {
         Command::Doctor => Ok(doctor::run(&config)),
         Command::Serve(args) => {
             engine(config, cli.cache_dir).and_then(|engine| serve_cmd::run(args, engine))
+        }
+        Command::Worker(args) => {
+            engine(config, cli.cache_dir).and_then(|engine| worker_cmd::run(args, engine))
         }
         Command::Run(args) => {
             engine(config, cli.cache_dir).and_then(|engine| run_cmd::run(args, &engine))

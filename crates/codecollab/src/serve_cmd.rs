@@ -17,7 +17,8 @@ pub struct ServeArgs {
     /// A PostgreSQL URL (cluster mode) instead of the embedded SQLite.
     #[arg(long, env = "CODECOLLAB_DATABASE_URL")]
     database_url: Option<String>,
-    /// Runs executing at once (default: the number of cores).
+    /// Runs executing at once (default: the number of cores; 0: an API replica of a cluster,
+    /// whose runs execute on `codecollab worker` processes).
     #[arg(long, env = "CODECOLLAB_WORKERS")]
     workers: Option<usize>,
     /// Queued runs past which submissions are refused with 429.
@@ -48,8 +49,13 @@ pub fn run(args: ServeArgs, engine: engine::Engine) -> anyhow::Result<ExitCode> 
     let workers = args
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-    if workers == 0 || args.lease_secs == 0 || args.max_queue <= 0 {
-        anyhow::bail!("--workers, --lease-secs and --max-queue must be positive");
+    if args.lease_secs == 0 || args.max_queue <= 0 {
+        anyhow::bail!("--lease-secs and --max-queue must be positive");
+    }
+    if workers == 0 && args.database_url.is_none() {
+        anyhow::bail!(
+            "--workers 0 is for an API replica of a cluster (with --database-url postgres://…): on SQLite nothing would run the jobs"
+        );
     }
     let config = server::ServerConfig {
         workers,
@@ -58,11 +64,7 @@ pub fn run(args: ServeArgs, engine: engine::Engine) -> anyhow::Result<ExitCode> 
         retention: std::time::Duration::from_secs(args.retention_hours.saturating_mul(3600)),
         ..Default::default()
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("tokio runtime")?;
-    runtime.block_on(async move {
+    runtime()?.block_on(async move {
         let store = store::Store::connect(&url).await.with_context(|| {
             format!(
                 "cannot open the database {}",
@@ -87,7 +89,14 @@ pub fn run(args: ServeArgs, engine: engine::Engine) -> anyhow::Result<ExitCode> 
     })
 }
 
-async fn shutdown_signal() {
+pub(crate) fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")
+}
+
+pub(crate) async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate()).ok();
     tokio::select! {

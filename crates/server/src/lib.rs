@@ -111,6 +111,34 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// A worker only (cluster mode): runs jobs from the queue, and answers `/healthz`, `/readyz` and
+/// `/metrics` on `listener`, nothing else. Returns when `shutdown` resolves and running jobs
+/// have finished.
+pub async fn work(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let engine = state.engine.clone();
+    tokio::task::spawn_blocking(move || engine.toolchains());
+    let (stop, stopped) = watch::channel(false);
+    let workers = workers::spawn(state.clone(), state.config.workers, stopped);
+    metrics::install();
+    let app = Router::new()
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(api::ready))
+        .route("/metrics", axum::routing::get(metrics::render))
+        .with_state(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    let _ = stop.send(true);
+    for worker in workers {
+        let _ = worker.await;
+    }
+    Ok(())
+}
+
 /// Serves until `shutdown` resolves: stops accepting, lets running jobs finish, then returns.
 pub async fn serve(
     listener: TcpListener,

@@ -9,7 +9,7 @@ use crate::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 
-pub use runs::{FileBody, LimitsBody, RunBody, client_of, submit, view, wait_final};
+pub use runs::{FileBody, LimitsBody, RunBody, client_of, ready, submit, view, wait_final};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
