@@ -34,7 +34,9 @@ install_promtool() {
   echo "installing promtool from Debian's prometheus package into $tools"
   local download="$work/deb"
   mkdir -p "$download"
-  chown _apt "$download" 2>/dev/null || true   # apt-get download drops to _apt where it can write
+  # apt-get download drops to the _apt user where that user can write.
+  chmod 0755 "$work"
+  chown _apt "$download" 2>/dev/null || true
   apt-get update -qq
   (cd "$download" && apt-get download -qq prometheus)
   dpkg-deb -x "$download"/prometheus_*.deb "$download/root"
@@ -146,6 +148,31 @@ helm_chart() {
     "$py" deploy/check/checks.py helm --out "$work/rendered"
 }
 
+entrypoint_on_this_kernel() {
+  # In a throwaway mount namespace: /proc masked the way container runtimes do it (/proc/sys
+  # read-only), the run's step that needs a fully visible proc (a new user and pid namespace
+  # mounting its own /proc, as the sandbox does for every run) in place of `codecollab`, and
+  # the real entrypoint around it. A tmpfs on /run keeps its spare proc dir off this machine.
+  require_root
+  # shellcheck disable=SC2016  # the inner bash expands them
+  unshare --mount --propagation private bash -euo pipefail -c '
+    mount -t tmpfs tmpfs /run
+    mount --bind /proc/sys /proc/sys
+    mount -o remount,bind,ro /proc/sys
+    mkdir -p /run/check/bin /run/check/proc
+    run_step="unshare --user --map-root-user --mount --pid --fork --mount-proc=/run/check/proc true"
+    printf "#!/bin/sh\nexec %s\n" "$run_step" > /run/check/bin/codecollab
+    chmod +x /run/check/bin/codecollab
+    if $run_step 2>/dev/null; then
+      echo "  (this kernel mounts proc in a user namespace even under a masked /proc)"
+    else
+      echo "  masked /proc, no entrypoint: a run cannot mount its /proc (as in a container)"
+    fi
+    PATH="/run/check/bin:$PATH" CODECOLLAB_CGROUP_REMOUNT=0 "$1"
+    echo "  masked /proc, through the entrypoint: a run mounts its /proc"
+  ' entrypoint "$PWD/deploy/worker-entrypoint.sh"
+}
+
 check "shell scripts: bash -n, shellcheck" shell_scripts
 check "YAML syntax and style: yamllint --strict" "$bin/yamllint" --strict -c deploy/check/yamllint.yaml deploy
 check "compose.yaml: Compose Specification schema, docker-compose config, roles, privileges" compose
@@ -154,7 +181,8 @@ check "prometheus.yml: promtool check config" "$promtool" check config deploy/pr
 check "Grafana: provisioning, dashboard panels, metric names, PromQL via promtool" \
   "$py" deploy/check/checks.py grafana --promtool "$promtool"
 check "Helm chart: values schema, helm lint, rendering, Kubernetes schemas (strict)" helm_chart
-check "worker entrypoint: cgroup remount decisions" "$py" deploy/check/checks.py entrypoint
+check "worker entrypoint: cgroup remount and spare proc decisions" "$py" deploy/check/checks.py entrypoint
+check "worker entrypoint on this kernel: runs can mount /proc under a masked one" entrypoint_on_this_kernel
 
 echo
 if [ ${#failed[@]} -gt 0 ]; then

@@ -24,6 +24,9 @@ for pair in "model tokio" "model sqlx" "languages tokio" "sandbox tokio" "sandbo
     exit 1
   fi
 done
+# The deployment files (compose, Helm chart, Dockerfile, Prometheus, Grafana): validated with
+# the real tools' parsers and schemas, since Docker and Kubernetes do not run here.
+scripts/check-deploy.sh
 cargo nextest run --workspace --locked --no-fail-fast
 # The web UI end to end: real Chromium against a real `codecollab serve` (the debug binary
 # just built, with the UI embedded).

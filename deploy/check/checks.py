@@ -492,8 +492,8 @@ def check_rendered(scenario, values, objects):
             expect(env.get("CODECOLLAB_UID_BASE") == values["worker"]["uidBase"], f"{w}: uidBase not passed")
         ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
         expect(ports == {"metrics": WORKER_PORT}, f"{w}: ports {ports}")
-        for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-            expect(c.get(probe, {}).get("httpGet") == {"path": "/healthz", "port": "metrics"}, f"{w}: {probe} is not /healthz on metrics")
+        for probe, path in (("livenessProbe", "/healthz"), ("readinessProbe", "/readyz"), ("startupProbe", "/healthz")):
+            expect(c.get(probe, {}).get("httpGet") == {"path": path, "port": "metrics"}, f"{w}: {probe} is not {path} on metrics")
         data = next(iter(configmaps.values()))["data"]
         mounts = {m["mountPath"] for m in c.get("volumeMounts", [])}
         for key in ("CODECOLLAB_STATE_DIR", "CODECOLLAB_CACHE_DIR"):
@@ -579,37 +579,43 @@ def check_helm(args):
 # --- worker entrypoint --------------------------------------------------------------------------
 
 def check_entrypoint(_args):
-    """Runs deploy/worker-entrypoint.sh against made-up /proc files, with `mount` and
+    """Runs deploy/worker-entrypoint.sh against made-up /proc files, with `mount`, `mkdir` and
     `codecollab` replaced by stubs that record their arguments."""
+    remount = "-o remount,rw /sys/fs/cgroup"
+    spare = "-t proc -o rw,nosuid,nodev,noexec proc /run/codecollab-proc"
+    masked = "40 22 0:5 /null /proc/kcore rw,nosuid - devtmpfs udev rw\n41 22 0:21 /sys /proc/sys ro,nosuid - proc proc rw\n"
+    v2_ro = "0:27 / /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw,nsdelegate"
     cases = [
-        # (name, cgroup line of mountinfo, /proc/self/cgroup, env, mount exit, expected exit, expect mount, expect exec)
-        ("read-only cgroup2, private namespace", "0:27 / /sys/fs/cgroup ro,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw,nsdelegate", "0::/\n", {}, 0, 0, True, True),
-        ("writable cgroup2", "0:27 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime - cgroup2 cgroup2 rw", "0::/\n", {}, 0, 0, False, True),
-        ("host cgroup namespace", "0:27 /../.. /sys/fs/cgroup ro,nosuid - cgroup2 cgroup2 rw", "0::/system.slice/docker-1.scope\n", {}, 0, 1, False, False),
-        ("remount refused", "0:27 / /sys/fs/cgroup ro,nosuid - cgroup2 cgroup2 rw", "0::/\n", {}, 32, 1, True, False),
-        ("cgroup v1 host", "0:28 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs rw,mode=755", "4:memory:/x\n0::/\n", {}, 0, 0, False, True),
-        ("opted out", "0:27 / /sys/fs/cgroup ro,nosuid - cgroup2 cgroup2 rw", "0::/\n", {"CODECOLLAB_CGROUP_REMOUNT": "0"}, 0, 0, False, True),
+        # name, cgroup line of mountinfo, extra mountinfo, /proc/self/cgroup, env, mount's exit, exit, mount calls, exec
+        ("Docker/Kubernetes default: read-only cgroup2, masked /proc", v2_ro, masked, "0::/\n", {}, 0, 0, [remount, spare], True),
+        ("writable cgroup2, unmasked /proc", v2_ro.replace(" ro,", " rw,"), "", "0::/\n", {}, 0, 0, [], True),
+        ("host cgroup namespace", "0:27 /../.. /sys/fs/cgroup ro,nosuid - cgroup2 cgroup2 rw", masked, "0::/system.slice/docker-1.scope\n", {}, 0, 1, [], False),
+        ("remount refused", v2_ro, masked, "0::/\n", {}, 32, 1, [remount], False),
+        ("cgroup v1 host", "0:28 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs rw,mode=755", masked, "4:memory:/x\n0::/\n", {}, 0, 0, [spare], True),
+        ("both opted out", v2_ro, masked, "0::/\n", {"CODECOLLAB_CGROUP_REMOUNT": "0", "CODECOLLAB_SPARE_PROC": "0"}, 0, 0, [], True),
     ]
     script = DEPLOY / "worker-entrypoint.sh"
     expect(os.access(script, os.X_OK), "deploy/worker-entrypoint.sh is not executable")
-    for name, line, cgroup, extra, mount_rc, want_rc, want_mount, want_exec in cases:
+    for name, line, extra_lines, cgroup, extra_env, mount_rc, want_rc, want_mounts, want_exec in cases:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             (tmp / "proc").mkdir()
-            (tmp / "proc" / "mountinfo").write_text(f"22 1 0:20 / /proc rw - proc proc rw\n31 23 {line}\n")
+            (tmp / "proc" / "mountinfo").write_text(f"22 1 0:20 / /proc rw - proc proc rw\n31 23 {line}\n{extra_lines}")
             (tmp / "proc" / "cgroup").write_text(cgroup)
             (tmp / "bin").mkdir()
-            for stub, rc in (("mount", mount_rc), ("codecollab", 0)):
-                (tmp / "bin" / stub).write_text(f'#!/bin/sh\necho "$*" > "{tmp}/{stub}.args"\nexit {rc}\n')
+            for stub, rc in (("mount", mount_rc), ("mkdir", 0), ("codecollab", 0)):
+                (tmp / "bin" / stub).write_text(f'#!/bin/sh\necho "$*" >> "{tmp}/{stub}.args"\nexit {rc}\n')
                 (tmp / "bin" / stub).chmod(0o755)
-            env = {"PATH": f"{tmp}/bin:/usr/bin:/bin", "CODECOLLAB_ENTRYPOINT_PROC": str(tmp / "proc"), **extra}
+            env = {"PATH": f"{tmp}/bin:/usr/bin:/bin", "CODECOLLAB_ENTRYPOINT_PROC": str(tmp / "proc"), **extra_env}
             result = subprocess.run([str(script), "worker", "--bind", "0.0.0.0:9091"], env=env, capture_output=True, text=True)
-            mounted = (tmp / "mount.args").read_text().strip() if (tmp / "mount.args").exists() else None
-            ran = (tmp / "codecollab.args").read_text().strip() if (tmp / "codecollab.args").exists() else None
+            def calls(stub):
+                path = tmp / f"{stub}.args"
+                return path.read_text().splitlines() if path.exists() else []
             ok = expect(result.returncode == want_rc, f"entrypoint, {name}: exit {result.returncode}, expected {want_rc} ({result.stderr.strip()})")
-            ok &= expect((mounted == "-o remount,rw /sys/fs/cgroup") if want_mount else mounted is None, f"entrypoint, {name}: mount called with {mounted!r}")
-            ok &= expect((ran == "worker --bind 0.0.0.0:9091") if want_exec else ran is None, f"entrypoint, {name}: codecollab run with {ran!r}")
-            expect(want_rc == 0 or result.stderr.strip(), f"entrypoint, {name}: fails without saying why")
+            ok &= expect(calls("mount") == want_mounts, f"entrypoint, {name}: mount called with {calls('mount')}, expected {want_mounts}")
+            ok &= expect(calls("mkdir") == (["-p /run/codecollab-proc"] if spare in want_mounts else []), f"entrypoint, {name}: mkdir {calls('mkdir')}")
+            ok &= expect(calls("codecollab") == (["worker --bind 0.0.0.0:9091"] if want_exec else []), f"entrypoint, {name}: codecollab run with {calls('codecollab')}")
+            ok &= expect(want_rc == 0 or result.stderr.strip(), f"entrypoint, {name}: fails without saying why")
             if ok:
                 print(f"  ok: {name}")
     finish()
