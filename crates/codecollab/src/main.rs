@@ -102,6 +102,15 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sandbox(args) => sandbox_cmd::run(args, config),
         Command::Doctor => Ok(doctor::run(&config)),
+        Command::Serve(args) if args.api_only() => {
+            // An API replica runs nothing: no sandbox, so no root and no writable disk.
+            languages::Catalogue::builtin()
+                .map_err(anyhow::Error::from)
+                .and_then(|catalogue| {
+                    let engine = engine::Engine::without_sandbox(catalogue, config.max_limits);
+                    serve_cmd::run(args, engine)
+                })
+        }
         Command::Serve(args) => {
             engine(config, cli.cache_dir).and_then(|engine| serve_cmd::run(args, engine))
         }

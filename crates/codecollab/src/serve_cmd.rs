@@ -32,6 +32,13 @@ pub struct ServeArgs {
     retention_hours: u64,
 }
 
+impl ServeArgs {
+    /// `--workers 0`: this process answers the API and runs nothing.
+    pub fn api_only(&self) -> bool {
+        self.workers == Some(0)
+    }
+}
+
 pub fn run(args: ServeArgs, engine: engine::Engine) -> anyhow::Result<ExitCode> {
     let url = match &args.database_url {
         Some(url) => url.clone(),

@@ -49,6 +49,32 @@ fn a_cluster_of_processes_on_postgresql_behaves_as_one_server() {
     let b = Process::replica(&db);
     let mut worker = Process::worker(&db);
 
+    // The replicas run as `nobody`, with no sandbox: they tell the languages the worker found.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let python = loop {
+        let text = ureq::get(&format!("{}/api/v1/languages", b.base))
+            .call()
+            .expect("languages")
+            .into_string()
+            .expect("body");
+        let listed: Value = serde_json::from_str(&text).expect("json");
+        let python = listed
+            .as_array()
+            .and_then(|all| all.iter().find(|l| l["id"] == "python").cloned())
+            .expect("python listed");
+        if python["available"] == true || Instant::now() > deadline {
+            break python;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(python["available"], true, "{python}");
+    assert!(
+        python["version"]
+            .as_str()
+            .is_some_and(|v| v.starts_with('3')),
+        "{python}"
+    );
+
     // Live output on replica A of a run executing on the worker; stdin and cancel from A.
     let program = "import time\nprint('name?', flush=True)\nname = input()\nprint('hello', name, flush=True)\n\
                    i = 0\nwhile True:\n    print('tick', i, flush=True)\n    i += 1\n    time.sleep(0.05)";

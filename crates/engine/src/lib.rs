@@ -90,11 +90,17 @@ const MAX_ARTIFACT_FILES: usize = 4096;
 
 #[derive(Debug)]
 pub struct Engine {
-    sandbox: Sandbox,
+    /// None in a process that runs no programs (an API replica of a cluster).
+    sandbox: Option<Sandbox>,
+    max_limits: Limits,
     catalogue: Catalogue,
-    cache: CompileCache,
+    cache: Option<CompileCache>,
     toolchains: toolchain::KnownToolchains,
 }
+
+/// Why an engine without a sandbox knows no toolchain.
+pub const NO_SANDBOX: &str =
+    "this process runs no programs (an API replica): workers report their toolchains";
 
 impl Engine {
     pub fn new(
@@ -111,11 +117,35 @@ impl Engine {
             },
         )?;
         Ok(Engine {
-            sandbox,
+            max_limits: sandbox.config().max_limits,
+            sandbox: Some(sandbox),
             catalogue,
-            cache,
+            cache: Some(cache),
             toolchains: toolchain::KnownToolchains::load(config.cache_dir.join("toolchains.json")),
         })
+    }
+
+    /// An engine that validates requests and knows the catalogue but runs nothing: for a process
+    /// that only answers the API (no root, no writable disk needed).
+    pub fn without_sandbox(catalogue: Catalogue, max_limits: Limits) -> Self {
+        Engine {
+            sandbox: None,
+            max_limits,
+            catalogue,
+            cache: None,
+            // Never consulted: without a sandbox nothing is detected.
+            toolchains: toolchain::KnownToolchains::load(PathBuf::new()),
+        }
+    }
+
+    /// Whether this engine runs programs (has a sandbox).
+    pub fn runs_programs(&self) -> bool {
+        self.sandbox.is_some()
+    }
+
+    /// The operator's maxima for limits.
+    pub fn max_limits(&self) -> &Limits {
+        &self.max_limits
     }
 
     pub fn catalogue(&self) -> &Catalogue {
@@ -129,7 +159,14 @@ impl Engine {
         if let Some(known) = self.toolchains.get(&language.id, &fingerprint) {
             return Ok(known);
         }
-        let detected = toolchain::detect(&self.sandbox, language)?;
+        let Some(sandbox) = &self.sandbox else {
+            return Ok(Toolchain {
+                available: false,
+                version: None,
+                reason: Some(NO_SANDBOX.into()),
+            });
+        };
+        let detected = toolchain::detect(sandbox, language)?;
         self.toolchains
             .insert(&language.id, fingerprint, detected.clone());
         Ok(detected)
@@ -186,7 +223,7 @@ impl Engine {
             .wall_time_ms
             .max(wall_floor.unwrap_or(0) * 1000)
             .max(limits.cpu_time_ms * 2);
-        clamp(limits, &self.sandbox.config().max_limits)
+        clamp(limits, &self.max_limits)
     }
 
     /// Checks a request without running it: the language exists, the files and limits are
@@ -194,7 +231,7 @@ impl Engine {
     pub fn check(&self, request: &RunRequest) -> Result<(), EngineError> {
         let language = self.catalogue.get(&request.language)?;
         request::validate(request, &language.main_file)?;
-        let max = &self.sandbox.config().max_limits;
+        let max = &self.max_limits;
         for limits in [request.compile_limits.as_ref(), request.run_limits.as_ref()]
             .into_iter()
             .flatten()
@@ -208,8 +245,8 @@ impl Engine {
         Ok(())
     }
 
-    pub fn sandbox(&self) -> &Sandbox {
-        &self.sandbox
+    pub fn sandbox(&self) -> Option<&Sandbox> {
+        self.sandbox.as_ref()
     }
 
     /// Runs one request to its verdict.
@@ -243,7 +280,7 @@ impl Engine {
         let run_limits = request
             .run_limits
             .unwrap_or_else(|| self.default_limits(&language, Stage::Run));
-        let max = &self.sandbox.config().max_limits;
+        let max = &self.max_limits;
         compile_limits
             .validate(max)
             .map_err(|e| EngineError::InvalidRequest {
@@ -255,9 +292,13 @@ impl Engine {
                 reason: e.to_string(),
             })?;
 
-        let mut lease = self
-            .sandbox
-            .lease(compile_limits.workdir_kib.max(run_limits.workdir_kib))?;
+        let Some(sandbox) = &self.sandbox else {
+            return Err(EngineError::Unavailable {
+                language: language.name.clone(),
+                reason: NO_SANDBOX.into(),
+            });
+        };
+        let mut lease = sandbox.lease(compile_limits.workdir_kib.max(run_limits.workdir_kib))?;
         for file in &request.files {
             lease
                 .workdir()
@@ -331,7 +372,7 @@ impl Engine {
             .map(|f| (f.name.as_str(), f.content.as_str()))
             .collect();
         let key = cache::key(&job.info.id, &job.info.version, &argv, &sources);
-        if let Some(artifacts) = self.cache.get(&key) {
+        if let Some(artifacts) = self.cache.as_ref().and_then(|cache| cache.get(&key)) {
             for artifact in &artifacts {
                 lease
                     .workdir()
@@ -372,7 +413,9 @@ impl Engine {
                     .workdir()
                     .collect_files(job.names, MAX_ARTIFACT_FILES, MAX_ARTIFACT_BYTES)?;
             // The cache only saves time: a full disk must not fail the run.
-            let _ = self.cache.put(&key, &artifacts);
+            if let Some(cache) = &self.cache {
+                let _ = cache.put(&key, &artifacts);
+            }
         }
         on_event(EngineEvent::StageFinished {
             stage: Stage::Compile,

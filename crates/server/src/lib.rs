@@ -84,11 +84,57 @@ impl AppState {
 
 impl AppState {
     /// Every language with its toolchain, off the async threads (detection may start JVMs).
+    /// A process that runs nothing tells what the cluster's workers reported.
     pub async fn toolchains(&self) -> Vec<(languages::Language, engine::Toolchain)> {
+        if !self.engine.runs_programs() {
+            return self.reported_toolchains().await;
+        }
         let engine = self.engine.clone();
         tokio::task::spawn_blocking(move || engine.toolchains())
             .await
             .unwrap_or_default()
+    }
+
+    async fn reported_toolchains(&self) -> Vec<(languages::Language, engine::Toolchain)> {
+        let reports = self.store.reported_toolchains().await.unwrap_or_default();
+        self.engine
+            .catalogue()
+            .all()
+            .iter()
+            .map(|language| {
+                let toolchain = match reports.iter().find(|r| r.language == language.id) {
+                    Some(report) => engine::Toolchain {
+                        available: report.available,
+                        version: report.version.clone(),
+                        reason: report.reason.clone(),
+                    },
+                    None => engine::Toolchain {
+                        available: false,
+                        version: None,
+                        reason: Some("no worker has reported this language yet".into()),
+                    },
+                };
+                (language.clone(), toolchain)
+            })
+            .collect()
+    }
+
+    /// Detects this host's toolchains and reports them for the cluster's API replicas.
+    async fn detect_and_report(&self) {
+        let detected = self.toolchains().await;
+        let reports: Vec<store::ReportedToolchain> = detected
+            .into_iter()
+            .map(|(language, toolchain)| store::ReportedToolchain {
+                language: language.id,
+                available: toolchain.available,
+                version: toolchain.version,
+                reason: toolchain.reason,
+                reported_at_ms: now_ms(),
+            })
+            .collect();
+        if let Err(e) = self.store.report_toolchains(&reports).await {
+            tracing::warn!("reporting toolchains: {e}");
+        }
     }
 }
 
@@ -119,11 +165,11 @@ pub async fn work(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let engine = state.engine.clone();
-    tokio::task::spawn_blocking(move || engine.toolchains());
+    metrics::install();
+    let detecting = state.clone();
+    tokio::spawn(async move { detecting.detect_and_report().await });
     let (stop, stopped) = watch::channel(false);
     let workers = workers::spawn(state.clone(), state.config.workers, stopped);
-    metrics::install();
     let app = Router::new()
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(api::ready))
@@ -147,8 +193,10 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     // Detect the toolchains now, not in the first request that needs them (JVM version
     // commands take seconds; results are kept on disk for the next start).
-    let engine = state.engine.clone();
-    tokio::task::spawn_blocking(move || engine.toolchains());
+    if state.engine.runs_programs() {
+        let detecting = state.clone();
+        tokio::spawn(async move { detecting.detect_and_report().await });
+    }
     let (stop, stopped) = watch::channel(false);
     let workers = workers::spawn(state.clone(), state.config.workers, stopped);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();

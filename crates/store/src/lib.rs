@@ -12,7 +12,7 @@ mod schema;
 mod shared;
 
 pub use live::{EVERY_RUN, Input};
-pub use shared::Snippet;
+pub use shared::{ReportedToolchain, Snippet};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};

@@ -35,6 +35,14 @@ const TABLES: &[&str] = &[
         event TEXT NOT NULL,
         PRIMARY KEY (job_id, seq)
     )",
+    // What the workers found on their hosts, for processes that run nothing themselves.
+    "CREATE TABLE IF NOT EXISTS toolchains (
+        language TEXT PRIMARY KEY,
+        available INTEGER NOT NULL,
+        version TEXT,
+        reason TEXT,
+        reported_at BIGINT NOT NULL
+    )",
     // Shared code: the body is the JSON the UI saved; links to it never expire.
     "CREATE TABLE IF NOT EXISTS snippets (
         id TEXT PRIMARY KEY,

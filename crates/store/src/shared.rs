@@ -56,3 +56,57 @@ impl Store {
         read().map(Some).map_err(db("reading a snippet"))
     }
 }
+
+/// A language's toolchain as a worker found it on its host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedToolchain {
+    pub language: String,
+    pub available: bool,
+    pub version: Option<String>,
+    pub reason: Option<String>,
+    pub reported_at_ms: i64,
+}
+
+impl Store {
+    /// Records what a worker detected (the last report of a language wins), so that processes
+    /// without a sandbox (API replicas) can tell which languages the cluster runs.
+    pub async fn report_toolchains(&self, reports: &[ReportedToolchain]) -> Result<(), StoreError> {
+        for report in reports {
+            sqlx::query(
+                "INSERT INTO toolchains (language, available, version, reason, reported_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (language) DO UPDATE SET \
+                 available = excluded.available, version = excluded.version, \
+                 reason = excluded.reason, reported_at = excluded.reported_at",
+            )
+            .bind(&report.language)
+            .bind(i32::from(report.available))
+            .bind(&report.version)
+            .bind(&report.reason)
+            .bind(report.reported_at_ms)
+            .execute(&self.pool)
+            .await
+            .map_err(db("reporting toolchains"))?;
+        }
+        Ok(())
+    }
+
+    pub async fn reported_toolchains(&self) -> Result<Vec<ReportedToolchain>, StoreError> {
+        let rows =
+            sqlx::query("SELECT language, available, version, reason, reported_at FROM toolchains")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db("reading toolchains"))?;
+        rows.iter()
+            .map(|row| {
+                Ok(ReportedToolchain {
+                    language: row.try_get("language")?,
+                    available: row.try_get::<i32, _>("available")? != 0,
+                    version: row.try_get("version")?,
+                    reason: row.try_get("reason")?,
+                    reported_at_ms: row.try_get("reported_at")?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(db("reading toolchains"))
+    }
+}

@@ -52,8 +52,21 @@ pub struct Process {
 
 impl Process {
     pub fn start(args: &[&str]) -> Process {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_codecollab"))
-            .args(args)
+        Process::spawn(Command::new(env!("CARGO_BIN_EXE_codecollab")).args(args))
+    }
+
+    /// As the unprivileged `nobody`, as an API replica is deployed (it needs no root).
+    pub fn start_unprivileged(args: &[&str]) -> Process {
+        Process::spawn(
+            Command::new("setpriv")
+                .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                .arg(env!("CARGO_BIN_EXE_codecollab"))
+                .args(args),
+        )
+    }
+
+    fn spawn(command: &mut Command) -> Process {
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -72,7 +85,7 @@ impl Process {
     }
 
     pub fn replica(db: &Database) -> Process {
-        Process::start(&[
+        Process::start_unprivileged(&[
             "serve",
             "--workers",
             "0",

@@ -79,7 +79,7 @@ pub async fn about() -> Json<Value> {
 }
 
 pub async fn config_info(State(state): State<AppState>) -> Json<Value> {
-    let max = &state.engine.sandbox().config().max_limits;
+    let max = state.engine.max_limits();
     let default = model::Limits::default();
     Json(json!({
         "maintenance_mode": false,
