@@ -1,14 +1,8 @@
-//! Ids nobody can guess (run ids, snippet links), from the kernel's CSPRNG. A failure to get
-//! random bytes is an error for the request, never a predictable id.
+//! Ids nobody can guess (snippet links, request ids; run ids are `runs::run_id`), from the
+//! kernel's CSPRNG. A failure to get random bytes is an error for the request, never a
+//! predictable id.
 
 use crate::error::ApiError;
-
-/// 128 random bits as 32 lowercase hex digits.
-pub fn run_id() -> Result<String, ApiError> {
-    let mut bytes = [0u8; 16];
-    fill(&mut bytes)?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
 
 /// 64 random bits as 16 hex digits: enough to find one request's lines in the logs.
 pub fn request_id() -> Result<String, ApiError> {
@@ -48,10 +42,10 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
-    fn ids_are_random_not_zeros() {
-        let ids: HashSet<String> = (0..1000).map(|_| run_id().expect("id")).collect();
+    fn request_ids_are_random_not_zeros() {
+        let ids: HashSet<String> = (0..1000).map(|_| request_id().expect("id")).collect();
         assert_eq!(ids.len(), 1000);
-        assert!(ids.iter().all(|id| id.len() == 32 && id != &"0".repeat(32)));
+        assert!(ids.iter().all(|id| id.len() == 16 && id != &"0".repeat(16)));
     }
 
     #[test]

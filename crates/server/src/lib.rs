@@ -4,24 +4,22 @@
 pub mod api;
 mod compat;
 mod error;
-pub mod events;
 mod ids;
 mod metrics;
-mod relay;
 mod request_log;
 mod web;
-mod workers;
 
 pub use error::ApiError;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use engine::Engine;
+use runs::{RunService, RunsConfig};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use store::Store;
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, broadcast, watch};
+use tokio::sync::watch;
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -50,34 +48,34 @@ impl Default for ServerConfig {
     }
 }
 
-/// What every handler and worker shares.
+/// What every handler shares.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub engine: Arc<Engine>,
     pub store: Store,
     pub config: Arc<ServerConfig>,
-    /// Ids of runs that just finished in this process (wakes `?wait=true` requests).
-    pub finished: broadcast::Sender<String>,
-    /// Wakes an idle worker when a run is enqueued here.
-    pub new_job: Arc<Notify>,
-    /// Live events of the runs this process knows.
-    pub events: Arc<events::EventHub>,
-    /// Stop flags of the runs executing in this process.
-    pub running: Arc<
-        std::sync::Mutex<std::collections::HashMap<String, Arc<std::sync::atomic::AtomicBool>>>,
-    >,
+    /// Submitting, watching and executing runs (the workers of this process included).
+    pub runs: RunService,
 }
 
 impl AppState {
     pub fn new(engine: Engine, store: Store, config: ServerConfig) -> Self {
+        let engine = Arc::new(engine);
+        let runs = RunService::new(
+            engine.clone(),
+            store.clone(),
+            RunsConfig {
+                workers: config.workers,
+                max_queue: config.max_queue,
+                lease: config.lease,
+                retention: config.retention,
+            },
+        );
         AppState {
-            engine: Arc::new(engine),
+            engine,
             store,
             config: Arc::new(config),
-            finished: broadcast::channel(1024).0,
-            new_job: Arc::new(Notify::new()),
-            events: Arc::new(events::EventHub::default()),
-            running: Arc::default(),
+            runs,
         }
     }
 }
@@ -138,12 +136,7 @@ impl AppState {
     }
 }
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use runs::now_ms;
 
 pub fn router(state: AppState) -> Router {
     metrics::install();
@@ -169,7 +162,7 @@ pub async fn work(
     let detecting = state.clone();
     tokio::spawn(async move { detecting.detect_and_report().await });
     let (stop, stopped) = watch::channel(false);
-    let workers = workers::spawn(state.clone(), state.config.workers, stopped);
+    let workers = state.runs.spawn_workers(stopped);
     let app = Router::new()
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(api::ready))
@@ -198,7 +191,7 @@ pub async fn serve(
         tokio::spawn(async move { detecting.detect_and_report().await });
     }
     let (stop, stopped) = watch::channel(false);
-    let workers = workers::spawn(state.clone(), state.config.workers, stopped);
+    let workers = state.runs.spawn_workers(stopped);
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

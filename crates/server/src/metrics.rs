@@ -1,5 +1,6 @@
-//! Prometheus metrics at `/metrics`: runs by language and verdict, queue depth, queue wait, run
-//! duration and peak memory histograms, HTTP requests by route and status, open WebSockets.
+//! Prometheus metrics at `/metrics`: the recorder and exporter of the process (the runs crate
+//! records runs by language and verdict, queue wait, duration and peak memory), queue depth,
+//! HTTP requests by route and status, open WebSockets.
 
 use crate::AppState;
 use axum::extract::{MatchedPath, Request, State};
@@ -73,29 +74,6 @@ fn known_method(method: &axum::http::Method) -> &'static str {
         Method::HEAD => "HEAD",
         Method::OPTIONS => "OPTIONS",
         _ => "other",
-    }
-}
-
-/// What a finished run adds to the metrics.
-pub fn record_run(result: &serde_json::Value, queued_ms: i64, started_ms: i64) {
-    let language = result["language"]["id"]
-        .as_str()
-        .unwrap_or("unknown")
-        .to_string();
-    let verdict = result["verdict"]
-        .as_str()
-        .unwrap_or("internal_error")
-        .to_string();
-    metrics::counter!("codecollab_runs_total", "language" => language.clone(), "verdict" => verdict).increment(1);
-    metrics::histogram!("codecollab_queue_wait_seconds")
-        .record((started_ms - queued_ms).max(0) as f64 / 1000.0);
-    if let Some(wall) = result["wall_ms"].as_u64() {
-        metrics::histogram!("codecollab_run_duration_seconds", "language" => language.clone())
-            .record(wall as f64 / 1000.0);
-    }
-    if let Some(kib) = result["memory_kib"].as_u64() {
-        metrics::histogram!("codecollab_run_peak_memory_bytes", "language" => language)
-            .record((kib * 1024) as f64);
     }
 }
 

@@ -1,16 +1,16 @@
 //! `/api/v1/runs`: submit, read, wait for and cancel runs.
 
+use crate::AppState;
 use crate::error::ApiError;
-use crate::{AppState, now_ms};
 use axum::Json;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use engine::{RunInput, Stage};
-use runs::{JobPayload, PAYLOAD_VERSION, PayloadFile, Phase, RunEvent};
+use runs::{JobPayload, PAYLOAD_VERSION, PayloadFile, SubmitError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
-use store::{Job, JobStatus, NewJob};
+use store::Job;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -122,22 +122,7 @@ pub struct CreateQuery {
     wait: bool,
 }
 
-/// A run as the API shows it: the result's fields, plus id, status and timestamps (ms).
-pub fn view(job: &Job) -> Value {
-    let mut value = job
-        .result
-        .as_deref()
-        .and_then(|r| serde_json::from_str(r).ok())
-        .unwrap_or_else(|| json!({}));
-    if let Value::Object(map) = &mut value {
-        map.insert("id".into(), json!(job.id));
-        map.insert("status".into(), json!(job.status.as_str()));
-        map.insert("created_at".into(), json!(job.created_at_ms));
-        map.insert("started_at".into(), json!(job.started_at_ms));
-        map.insert("finished_at".into(), json!(job.finished_at_ms));
-    }
-    value
-}
+pub use runs::view;
 
 pub async fn create(
     State(state): State<AppState>,
@@ -147,7 +132,7 @@ pub async fn create(
     body: Result<Json<RunBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(body) = body?;
-    let mut finished = state.finished.subscribe();
+    let mut finished = state.runs.finished();
     let id = submit(&state, &body, client_of(&headers, peer)).await?;
     if !query.wait {
         return Ok((
@@ -201,30 +186,21 @@ pub async fn submit(state: &AppState, body: &RunBody, client: String) -> Result<
             format!("an interactive run's initial stdin is at most {INTERACTIVE_STDIN_MAX} bytes"),
         ));
     }
-    if state.store.queue_depth().await? >= state.config.max_queue {
-        let mut error = ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            "queue_full",
-            "the run queue is full; retry later",
-        );
-        error.retry_after = Some(1);
-        return Err(error);
-    }
-    let id = crate::ids::run_id()?;
-    let job = NewJob {
-        id: id.clone(),
-        client,
-        priority,
-        request: payload.to_json(),
-        created_at_ms: now_ms(),
-    };
     state
-        .events
-        .open(&id)
-        .publish(&RunEvent::status(Phase::Queued));
-    state.store.enqueue(&job).await?;
-    state.new_job.notify_one();
-    Ok(id)
+        .runs
+        .submit(&payload, client, priority)
+        .await
+        .map_err(|e| match e {
+            SubmitError::Invalid(e) => ApiError::from(e),
+            SubmitError::QueueFull => {
+                let mut error =
+                    ApiError::new(StatusCode::TOO_MANY_REQUESTS, "queue_full", e.to_string());
+                error.retry_after = Some(1);
+                error
+            }
+            SubmitError::NoRandom(_) => ApiError::internal(e),
+            SubmitError::Store(e) => ApiError::from(e),
+        })
 }
 
 /// Waits until the run is finished or cancelled. Subscribe to `finished` before submitting.
@@ -233,33 +209,7 @@ pub async fn wait_final(
     id: &str,
     finished: &mut tokio::sync::broadcast::Receiver<String>,
 ) -> Result<Job, ApiError> {
-    let mut bell = state.store.doorbell();
-    loop {
-        if let Some(job) = state.store.get(id).await?
-            && job.status.is_final()
-        {
-            return Ok(job);
-        }
-        // Finished runs are announced in this process; a worker elsewhere rings the doorbell
-        // when it appends the result to the run's stream (and polling covers a lost ring).
-        let _ = tokio::time::timeout(std::time::Duration::from_millis(250), async {
-            loop {
-                tokio::select! {
-                    done = finished.recv() => match done {
-                        Ok(done) if done == id => break,
-                        Ok(_) => {}
-                        Err(_) => break,
-                    },
-                    ring = bell.recv() => match ring {
-                        Ok(ring) if &*ring == id => break,
-                        Ok(_) => {}
-                        Err(_) => break,
-                    },
-                }
-            }
-        })
-        .await;
-    }
+    Ok(state.runs.wait(id, finished).await?)
 }
 
 pub fn client_of(headers: &HeaderMap, peer: SocketAddr) -> String {
@@ -287,40 +237,9 @@ pub async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let result = json!({"verdict": null, "message": "cancelled before it ran"}).to_string();
-    match state.store.cancel_queued(&id, &result, now_ms()).await? {
+    match state.runs.cancel(&id).await? {
         None => Err(ApiError::not_found("run with this id")),
-        Some(JobStatus::Running) => {
-            let stop = state
-                .running
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&id)
-                .cloned();
-            let mut finished = state.finished.subscribe();
-            let Some(stop) = stop else {
-                // Running in another server process: its worker reads the request from the store.
-                state.store.request_cancel(&id).await?;
-                let job = wait_final(&state, &id, &mut finished).await?;
-                return Ok(Json(view(&job)));
-            };
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-            // The worker kills the sandbox within 100 ms and records the run as cancelled.
-            let job = wait_final(&state, &id, &mut finished).await?;
-            Ok(Json(view(&job)))
-        }
-        Some(_) => {
-            let job = state
-                .store
-                .get(&id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("run with this id"))?;
-            if let Some(run) = state.events.get(&id) {
-                run.publish(&RunEvent::result(json!({"status": "cancelled"})));
-            }
-            let _ = state.finished.send(id);
-            Ok(Json(view(&job)))
-        }
+        Some(job) => Ok(Json(view(&job))),
     }
 }
 

@@ -443,7 +443,7 @@ pub async fn create(
         );
     };
     let base64 = truthy(&options.base64_encoded);
-    let mut finished = state.finished.subscribe();
+    let mut finished = state.runs.finished();
     let token = match create_one(&state, client_of(&headers, peer), body, base64).await {
         Ok(token) => token,
         Err(response) => return response,

@@ -208,7 +208,7 @@ pub async fn execute(
         }
     };
     let body = to_native(request, &language.main_file);
-    let mut finished = state.finished.subscribe();
+    let mut finished = state.runs.finished();
     let job = match submit(&state, &body, client_of(&headers, peer)).await {
         Ok(id) => wait_final(&state, &id, &mut finished).await,
         Err(e) => Err(e),

@@ -2,11 +2,11 @@
 //! is renewed, record the result, announce it. Plus the reaper that recovers jobs whose worker
 //! died.
 
-use crate::events::{RunEvents, Utf8Stream};
-use crate::{AppState, now_ms};
+use crate::hub::{RunEvents, Utf8Stream};
+use crate::service::{Inner, RunService, view};
+use crate::{JobPayload, Phase, RunEvent, now_ms};
 use engine::{DEFAULT_STDIN_CAPACITY, EngineEvent, RunInput, Stage, StdinFeed};
 use model::Stream;
-use runs::{JobPayload, Phase, RunEvent};
 use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,12 +23,12 @@ pub const MAX_ATTEMPTS: i32 = 2;
 /// processes may have enqueued).
 const IDLE_POLL: Duration = Duration::from_millis(250);
 
-pub fn spawn(
-    state: AppState,
-    count: usize,
+pub(crate) fn spawn(
+    service: RunService,
     shutdown: watch::Receiver<bool>,
 ) -> Vec<tokio::task::JoinHandle<()>> {
-    let mut handles: Vec<_> = (0..count)
+    let state = service.inner;
+    let mut handles: Vec<_> = (0..state.config.workers)
         .map(|n| {
             let worker = format!("{}-{}-{n}", hostname(), std::process::id());
             tokio::spawn(work(state.clone(), worker, shutdown.clone()))
@@ -44,7 +44,7 @@ fn hostname() -> String {
         .unwrap_or_else(|_| "host".into())
 }
 
-async fn work(state: AppState, worker: String, mut shutdown: watch::Receiver<bool>) {
+async fn work(state: Arc<Inner>, worker: String, mut shutdown: watch::Receiver<bool>) {
     while !*shutdown.borrow() {
         match state
             .store
@@ -70,9 +70,9 @@ async fn work(state: AppState, worker: String, mut shutdown: watch::Receiver<boo
     }
 }
 
-async fn run(state: &AppState, worker: &str, job: store::Job) {
+async fn run(state: &Inner, worker: &str, job: store::Job) {
     let engine = state.engine.clone();
-    let events = state.events.open(&job.id);
+    let events = state.hub.open(&job.id);
     events.mark_local();
     if events.is_empty() {
         // Submitted through another process (or before a restart): the story still starts
@@ -203,11 +203,11 @@ async fn run(state: &AppState, worker: &str, job: store::Job) {
         job.started_at_ms.unwrap_or(job.created_at_ms),
     );
     let last = match state.store.get(&job.id).await {
-        Ok(Some(stored)) => crate::api::view(&stored),
+        Ok(Some(stored)) => view(&stored),
         _ => result,
     };
     events.publish(&RunEvent::result(last));
-    state.events.forget_later(job.id.clone());
+    state.hub.forget_later(job.id.clone());
     let _ = state.finished.send(job.id);
 }
 
@@ -256,7 +256,7 @@ fn publish(events: &RunEvents, text: &mut [Utf8Stream; 2], event: EngineEvent<'_
 
 /// Recovers jobs of dead workers: at start-up (a crashed or killed server) and then every
 /// second.
-async fn reap(state: AppState, mut shutdown: watch::Receiver<bool>) {
+async fn reap(state: Arc<Inner>, mut shutdown: watch::Receiver<bool>) {
     let failure = json!({"verdict": "internal_error", "message": "the worker running this job stopped, twice"}).to_string();
     while !*shutdown.borrow() {
         match state

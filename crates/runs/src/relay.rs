@@ -2,7 +2,7 @@
 //! stream (while this worker holds the lease), and what other processes send it (stdin, end of
 //! input, cancel) read back from the store when the doorbell rings.
 
-use crate::events::RunEvents;
+use crate::hub::RunEvents;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -13,8 +13,6 @@ use tokio::sync::watch;
 const BATCH: usize = 256;
 /// A doorbell that rings for every run (SQLite's tick, a reconnect) re-reads at most this often.
 const REREAD_EVERY: Duration = Duration::from_millis(100);
-/// How long a client's input may wait for the program to read what came before.
-const STDIN_WAIT: Duration = Duration::from_secs(1);
 
 #[derive(Debug)]
 pub(crate) struct StreamWriter {
@@ -103,7 +101,7 @@ pub(crate) fn spawn_input(
                     Input::Stdin(data) => {
                         let Some(feed) = events.stdin() else { continue };
                         let pushed = tokio::task::spawn_blocking(move || {
-                            feed.push_timeout(data.as_bytes(), STDIN_WAIT)
+                            feed.push_timeout(data.as_bytes(), crate::STDIN_WAIT)
                         })
                         .await;
                         if let Ok(Err(engine::FeedError::Full { .. })) = pushed {

@@ -4,7 +4,7 @@
 //! it missed, in order, with no gap and no duplicate, and a slow client never loses messages
 //! (it only falls behind). Nothing is kept per client but a position.
 
-use runs::RunEvent;
+use crate::RunEvent;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -202,7 +202,7 @@ impl Utf8Stream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use runs::Phase;
+    use crate::Phase;
     use serde_json::json;
 
     fn status(phase: Phase) -> RunEvent {
