@@ -11,12 +11,17 @@ use tokio::sync::watch;
 
 /// Most events written in one statement.
 const BATCH: usize = 256;
+/// SQLite's readers poll (no NOTIFY there), so writing sooner than they look buys nothing and
+/// costs the single connection: events are gathered this long. PostgreSQL's are written at once.
+const SQLITE_GATHER: Duration = Duration::from_millis(20);
 /// A doorbell that rings for every run (SQLite's tick, a reconnect) re-reads at most this often.
 const REREAD_EVERY: Duration = Duration::from_millis(100);
 
 #[derive(Debug)]
 pub(crate) struct StreamWriter {
     flushed: watch::Receiver<usize>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 impl StreamWriter {
@@ -24,15 +29,32 @@ impl StreamWriter {
     /// first of a batch is written at once, the ones published meanwhile go in the next batch.
     pub(crate) fn spawn(store: Store, lease: Lease, events: Arc<RunEvents>, base: i64) -> Self {
         let (flushed_tx, flushed) = watch::channel(0usize);
-        tokio::spawn(async move {
+        let (stop, mut stopped) = watch::channel(false);
+        let gather = (store.backend() == store::Backend::Sqlite).then_some(SQLITE_GATHER);
+        let task = tokio::spawn(async move {
             let mut changes = events.watch();
             let mut position = 0usize;
             loop {
+                if let Some(gather) = gather {
+                    tokio::select! {
+                        _ = tokio::time::sleep(gather) => {}
+                        _ = stopped.changed() => return,
+                    }
+                }
                 changes.mark_unchanged();
+                if *stopped.borrow() {
+                    return;
+                }
                 let (pending, done) = events.since(position);
                 if pending.is_empty() {
-                    if done || changes.changed().await.is_err() {
+                    if done {
                         return;
+                    }
+                    tokio::select! {
+                        changed = changes.changed() => if changed.is_err() {
+                            return;
+                        },
+                        _ = stopped.changed() => return,
                     }
                     continue;
                 }
@@ -54,17 +76,19 @@ impl StreamWriter {
                 }
             }
         });
-        StreamWriter { flushed }
+        StreamWriter {
+            flushed,
+            stop,
+            task,
+        }
     }
 
-    /// Waits (a bounded time) until the first `count` events are in the store, so that whoever
-    /// sees the run final there also finds its output.
-    pub(crate) async fn flushed(&mut self, count: usize) {
-        let _ = tokio::time::timeout(
-            Duration::from_secs(5),
-            self.flushed.wait_for(|&done| done >= count),
-        )
-        .await;
+    /// Stops copying (after the batch in flight) and says how many events are in the store:
+    /// the rest go with the run's result, in one transaction.
+    pub(crate) async fn stop(self) -> usize {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+        *self.flushed.borrow()
     }
 }
 
@@ -79,7 +103,9 @@ pub(crate) fn spawn_input(
     tokio::spawn(async move {
         let mut bell = store.doorbell();
         let mut after = 0i64;
-        let mut last_read = Instant::now() - REREAD_EVERY;
+        // A ring for every run is a poll: the first comes a re-read period into the run (most
+        // runs are over by then; a ring for this run is heard at once).
+        let mut last_read = Instant::now();
         loop {
             match bell.recv().await {
                 Ok(ring) if *ring == *job_id => {}

@@ -15,8 +15,6 @@ use store::JobStatus;
 use tokio::sync::watch;
 use tracing::Instrument;
 
-/// How often a running job's worker looks for a cancel asked through another process.
-const CANCEL_POLL: Duration = Duration::from_millis(500);
 /// A job is tried this many times before it is failed (one retry after a lost worker).
 pub const MAX_ATTEMPTS: i32 = 2;
 /// How often an idle worker looks at the queue when no local notification comes (other
@@ -83,8 +81,12 @@ async fn run(state: &Inner, worker: &str, job: store::Job) {
     let lease = job.lease(worker);
     // Clients of other processes follow the run through the store, from wherever an earlier
     // attempt's stream ended.
-    let base = state.store.next_stream_seq(&job.id).await.unwrap_or(0);
-    let mut writer =
+    let base = if job.attempts > 1 {
+        state.store.next_stream_seq(&job.id).await.unwrap_or(0)
+    } else {
+        0
+    };
+    let writer =
         crate::relay::StreamWriter::spawn(state.store.clone(), lease.clone(), events.clone(), base);
     let request_text = job.request.clone();
     let publisher = events.clone();
@@ -128,17 +130,10 @@ async fn run(state: &Inner, worker: &str, job: store::Job) {
     let lease_length = state.config.lease;
     let mut renew = tokio::time::interval(lease_length / 3);
     renew.tick().await;
-    let mut cancel_check = tokio::time::interval(CANCEL_POLL);
     let mut lost = false;
     let outcome = loop {
         tokio::select! {
             done = &mut execution => break done,
-            _ = cancel_check.tick(), if !lost => {
-                // A cancel asked through another server process reaches us through the store.
-                if state.store.cancel_requested(&job.id).await.unwrap_or(false) {
-                    stop.store(true, Ordering::Relaxed);
-                }
-            }
             _ = renew.tick(), if !lost => {
                 let until = now_ms() + lease_length.as_millis() as i64;
                 // A failed renewal is not yet a lost lease (the database may be away for a
@@ -176,13 +171,25 @@ async fn run(state: &Inner, worker: &str, job: store::Job) {
     } else {
         JobStatus::Finished
     };
-    writer.flushed(events.len()).await;
-    let history = events.history_json();
+    // What the stream still lacks and the result event go in with the result, in one
+    // transaction: whoever sees the run final finds its whole stream.
+    let written = writer.stop().await;
+    let result_text = result.to_string();
+    let finished = store::Job {
+        status: final_status,
+        result: Some(result_text.clone()),
+        finished_at_ms: Some(now_ms()),
+        ..job.clone()
+    };
+    let result_event = RunEvent::result(view(&finished));
+    let mut tail = events.since(written).0;
+    tail.push(result_event.to_json().into());
     let end = store::Completion {
         status: final_status,
-        result: &result.to_string(),
-        events: &history,
-        at_ms: now_ms(),
+        result: &result_text,
+        at_ms: finished.finished_at_ms.unwrap_or_else(now_ms),
+        stream_from: base + written as i64,
+        stream: &tail,
     };
     match state.store.finish(&lease, &end).await {
         Ok(true) => tracing::info!(
@@ -202,11 +209,7 @@ async fn run(state: &Inner, worker: &str, job: store::Job) {
         job.created_at_ms,
         job.started_at_ms.unwrap_or(job.created_at_ms),
     );
-    let last = match state.store.get(&job.id).await {
-        Ok(Some(stored)) => view(&stored),
-        _ => result,
-    };
-    events.publish(&RunEvent::result(last));
+    events.publish(&result_event);
     state.hub.forget_later(job.id.clone());
     let _ = state.finished.send(job.id);
 }

@@ -107,9 +107,12 @@ pub struct Completion<'a> {
     pub status: JobStatus,
     /// The result, as JSON.
     pub result: &'a str,
-    /// The run's event stream, as a JSON array (what late clients replay).
-    pub events: &'a str,
     pub at_ms: i64,
+    /// The last events of the run's stream (its result event among them), written with the
+    /// result so that whoever sees the run final finds its whole stream: their first sequence
+    /// number and texts.
+    pub stream_from: i64,
+    pub stream: &'a [std::sync::Arc<str>],
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -318,15 +321,8 @@ impl Store {
             tx.rollback().await.map_err(db("finishing a job"))?;
             return Ok(false);
         }
-        sqlx::query(
-            "INSERT INTO run_events (job_id, events) VALUES ($1, $2) \
-             ON CONFLICT (job_id) DO UPDATE SET events = excluded.events",
-        )
-        .bind(&lease.job_id)
-        .bind(end.events)
-        .execute(&mut *tx)
-        .await
-        .map_err(db("saving a run's events"))?;
+        self.insert_stream(&mut tx, lease, end.stream_from, end.stream)
+            .await?;
         tx.commit().await.map_err(db("finishing a job"))?;
         Ok(true)
     }

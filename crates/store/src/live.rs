@@ -38,6 +38,39 @@ impl Input {
     }
 }
 
+/// `INSERT … SELECT` of `count` rows: ($1 job, $2 attempt, $3 worker) and a (seq, event) pair
+/// per row, kept where `guard` holds.
+fn stream_insert(count: usize, guard: &str) -> String {
+    let mut rows = String::new();
+    for i in 0..count {
+        if i > 0 {
+            rows.push_str(" UNION ALL ");
+        }
+        let p = 4 + 2 * i;
+        rows.push_str(&format!("SELECT ${p} AS seq, ${} AS event", p + 1));
+    }
+    format!(
+        "INSERT INTO run_stream (job_id, seq, attempt, event) \
+         SELECT $1, r.seq, $2, r.event FROM ({rows}) AS r {guard}"
+    )
+}
+
+fn bind_stream<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    lease: &'q Lease,
+    first_seq: i64,
+    events: &'q [Arc<str>],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    let mut query = query
+        .bind(&lease.job_id)
+        .bind(lease.attempt)
+        .bind(&lease.worker);
+    for (i, event) in events.iter().enumerate() {
+        query = query.bind(first_seq + i as i64).bind(event.as_ref());
+    }
+    query
+}
+
 /// The doorbell: one listener per process, shared by every reader.
 #[derive(Debug, Default)]
 pub(crate) struct Doorbell {
@@ -57,41 +90,51 @@ impl Store {
         if events.is_empty() {
             return Ok(true);
         }
+        // One statement for the batch, inserting only while the lease holds.
+        let guard =
+            "WHERE EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND attempts = $2 AND worker = $3)";
+        if self.backend == Backend::Sqlite {
+            // One statement is its own transaction, and readers poll: nothing to ring.
+            let sql = stream_insert(events.len(), guard);
+            let done = bind_stream(sqlx::query(&sql), lease, first_seq, events)
+                .execute(&self.pool)
+                .await
+                .map_err(db("appending events"))?;
+            return Ok(done.rows_affected() > 0);
+        }
         let mut tx = self.pool.begin().await.map_err(db("appending events"))?;
-        let owned = sqlx::query(
-            "SELECT 1 AS owned FROM jobs WHERE id = $1 AND worker = $2 AND attempts = $3",
-        )
-        .bind(&lease.job_id)
-        .bind(&lease.worker)
-        .bind(lease.attempt)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db("appending events"))?
-        .is_some();
-        if !owned {
-            tx.rollback().await.map_err(db("appending events"))?;
-            return Ok(false);
-        }
-        // One statement for the batch: ($1 job, $2 attempt) and a (seq, event) pair per row.
-        let mut sql = String::from("INSERT INTO run_stream (job_id, seq, attempt, event) VALUES ");
-        for i in 0..events.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let p = 3 + 2 * i;
-            sql.push_str(&format!("($1, ${p}, $2, ${})", p + 1));
-        }
-        let mut query = sqlx::query(&sql).bind(&lease.job_id).bind(lease.attempt);
-        for (i, event) in events.iter().enumerate() {
-            query = query.bind(first_seq + i as i64).bind(event.as_ref());
-        }
-        query
+        let sql = stream_insert(events.len(), guard);
+        let done = bind_stream(sqlx::query(&sql), lease, first_seq, events)
             .execute(&mut *tx)
             .await
             .map_err(db("appending events"))?;
+        if done.rows_affected() == 0 {
+            tx.rollback().await.map_err(db("appending events"))?;
+            return Ok(false);
+        }
         self.ring(&mut tx, STREAM_CHANNEL, &lease.job_id).await?;
         tx.commit().await.map_err(db("appending events"))?;
         Ok(true)
+    }
+
+    /// Events inside a transaction that already holds the lease (`finish`), with the ring.
+    pub(crate) async fn insert_stream(
+        &self,
+        tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+        lease: &Lease,
+        first_seq: i64,
+        events: &[Arc<str>],
+    ) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        // $3 (the worker) is bound for the shape shared with `append_stream`.
+        let sql = stream_insert(events.len(), "WHERE $3 IS NOT NULL");
+        bind_stream(sqlx::query(&sql), lease, first_seq, events)
+            .execute(&mut **tx)
+            .await
+            .map_err(db("appending events"))?;
+        self.ring(tx, STREAM_CHANNEL, &lease.job_id).await
     }
 
     /// Where a new attempt of a run continues its stream.

@@ -1,5 +1,6 @@
-//! What outlives a run's process: the recorded event stream of finished runs (written by
-//! `Store::finish`, with the result) and shared snippets.
+//! What outlives a run's process: shared snippets, the toolchains workers reported, and the
+//! recorded event streams of runs finished before live streams existed (read for those; a
+//! run's live stream is now its one record).
 
 use crate::{Store, StoreError, db};
 use sqlx::Row;

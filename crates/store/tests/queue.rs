@@ -37,12 +37,15 @@ impl Private {
     }
 }
 
+const NO_EVENTS: &[Arc<str>] = &[];
+
 fn done_at(result: &str, at_ms: i64) -> Completion<'_> {
     Completion {
         status: JobStatus::Finished,
         result,
-        events: "[]",
         at_ms,
+        stream_from: 0,
+        stream: NO_EVENTS,
     }
 }
 
@@ -305,22 +308,30 @@ async fn finished_jobs_past_retention_are_purged(store: Store) {
             .await
             .expect("claim")
             .expect("job");
+        let last: Vec<Arc<str>> = vec![r#"{"type":"result"}"#.into()];
+        let end = Completion {
+            stream: &last,
+            ..done_at("{}", at)
+        };
         assert!(
             store
-                .finish(&claimed.lease("w"), &done_at("{}", at))
+                .finish(&claimed.lease("w"), &end)
                 .await
                 .expect("finish")
         );
     }
     assert_eq!(store.purge_finished(15).await.expect("purge"), 1);
     assert!(store.get("old").await.expect("get").is_none());
-    assert!(store.events("old").await.expect("events").is_none());
-    assert!(store.events("new").await.expect("events").is_some());
+    let stream = |id: &'static str| {
+        let store = store.clone();
+        async move { store.stream_since(id, 0, 10).await.expect("stream") }
+    };
+    assert!(stream("old").await.is_empty(), "purged with its run");
+    assert_eq!(stream("new").await.len(), 1);
     assert!(store.get("new").await.expect("get").is_some());
 }
 
 async fn a_stale_attempt_writes_nothing_and_the_attempt_that_won_keeps_its_record(store: Store) {
-    assert!(store.events("r").await.expect("read").is_none());
     store.enqueue(&job("r", "c", 0, 1)).await.expect("enqueue");
     let first = store
         .claim("slow", 10, 1_000)
@@ -340,8 +351,9 @@ async fn a_stale_attempt_writes_nothing_and_the_attempt_that_won_keeps_its_recor
         .await
         .expect("claim")
         .expect("retried");
+    let retried: Vec<Arc<str>> = vec![r#"{"type":"stdout","data":"retried"}"#.into()];
     let won = Completion {
-        events: r#"[{"type":"stdout","data":"retried"}]"#,
+        stream: &retried,
         ..done_at(r#"{"verdict":"ok"}"#, 3_000)
     };
     assert!(
@@ -351,8 +363,10 @@ async fn a_stale_attempt_writes_nothing_and_the_attempt_that_won_keeps_its_recor
             .expect("finish")
     );
     // The first attempt ends late, under the same worker name: it must not overwrite anything.
+    let late: Vec<Arc<str>> = vec![r#"{"type":"stdout","data":"first"}"#.into()];
     let stale = Completion {
-        events: r#"[{"type":"stdout","data":"first"}]"#,
+        stream_from: 1,
+        stream: &late,
         ..done_at(r#"{"verdict":"time_limit"}"#, 4_000)
     };
     assert!(
@@ -368,10 +382,11 @@ async fn a_stale_attempt_writes_nothing_and_the_attempt_that_won_keeps_its_recor
             .await
             .expect("finish")
     );
-    let kept = store.events("r").await.expect("read").expect("kept");
-    assert!(
-        kept.contains("retried") && !kept.contains("first"),
-        "{kept}"
+    let kept = store.stream_since("r", 0, 10).await.expect("read");
+    assert_eq!(
+        kept,
+        [(0, r#"{"type":"stdout","data":"retried"}"#.to_string())],
+        "only the attempt that won wrote its end"
     );
     let job = store.get("r").await.expect("get").expect("job");
     assert_eq!(job.result.as_deref(), Some(r#"{"verdict":"ok"}"#));
