@@ -5,17 +5,18 @@ pub mod api;
 mod compat;
 mod error;
 mod ids;
+mod listen;
 mod metrics;
 mod request_log;
 mod web;
 
 pub use error::ApiError;
+pub use listen::ConnectionLimits;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use engine::Engine;
 use runs::{RunService, RunsConfig};
-use std::net::SocketAddr;
 use std::sync::Arc;
 use store::Store;
 use tokio::net::TcpListener;
@@ -34,6 +35,11 @@ pub struct ServerConfig {
     pub lease: std::time::Duration,
     /// How long finished runs (results included) are kept.
     pub retention: std::time::Duration,
+    /// Open connections and how long a client may take to send its request headers.
+    pub connections: ConnectionLimits,
+    /// How often an events WebSocket is pinged; a client that has not answered (or sent
+    /// anything) for two of these is disconnected.
+    pub websocket_ping: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -44,6 +50,8 @@ impl Default for ServerConfig {
             max_body_bytes: 8 << 20,
             lease: std::time::Duration::from_secs(30),
             retention: std::time::Duration::from_secs(7 * 24 * 3600),
+            connections: ConnectionLimits::default(),
+            websocket_ping: std::time::Duration::from_secs(30),
         }
     }
 }
@@ -192,10 +200,8 @@ pub async fn serve(
     }
     let (stop, stopped) = watch::channel(false);
     let workers = state.runs.spawn_workers(stopped);
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let limits = state.config.connections;
+    listen::serve(listener, router(state), limits, shutdown).await?;
     let _ = stop.send(true);
     for worker in workers {
         let _ = worker.await;

@@ -45,6 +45,11 @@ async fn send(socket: &mut WebSocket, text: &str) -> bool {
 async fn relay(mut socket: WebSocket, state: AppState, id: String) {
     let _open = crate::metrics::WebSocketGauge::open();
     let mut events = state.runs.subscribe(&id);
+    // A client that stops answering pings (gone without a close, or never reading) is
+    // disconnected: otherwise its socket would be held for the run's whole life and after.
+    let every = state.config.websocket_ping;
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    let mut heard = tokio::time::Instant::now();
     loop {
         tokio::select! {
             event = events.next() => match event {
@@ -53,7 +58,17 @@ async fn relay(mut socket: WebSocket, state: AppState, id: String) {
                 },
                 None => break,
             },
+            _ = ping.tick() => {
+                if heard.elapsed() > every * 2 {
+                    tracing::debug!(run_id = %id, "closing an events WebSocket whose client stopped answering");
+                    break;
+                }
+                if socket.send(Message::Ping(Default::default())).await.is_err() {
+                    return;
+                }
+            }
             incoming = socket.recv() => {
+                heard = tokio::time::Instant::now();
                 let input = match client_message(incoming) {
                     Incoming::Stdin(data) => Input::Stdin(data),
                     Incoming::Eof => Input::Eof,
