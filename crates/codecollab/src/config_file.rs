@@ -44,6 +44,18 @@ const KEYS: &[Key] = &[
         "CODECOLLAB_RETENTION_HOURS",
         SERVICE,
     ),
+    (
+        "max_connections",
+        "--max-connections",
+        "CODECOLLAB_MAX_CONNECTIONS",
+        SERVE,
+    ),
+    (
+        "header_timeout_secs",
+        "--header-timeout-secs",
+        "CODECOLLAB_HEADER_TIMEOUT_SECS",
+        SERVE,
+    ),
 ];
 
 fn config_path(args: &[OsString]) -> Option<OsString> {

@@ -30,6 +30,12 @@ pub struct ServeArgs {
     /// Hours finished runs and their results are kept.
     #[arg(long, env = "CODECOLLAB_RETENTION_HOURS", default_value_t = 168)]
     retention_hours: u64,
+    /// Connections open at once; past it a client gets 503 (default: half the descriptor limit).
+    #[arg(long, env = "CODECOLLAB_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Seconds a client may take to send a request's headers (also the keep-alive idle limit).
+    #[arg(long, env = "CODECOLLAB_HEADER_TIMEOUT_SECS", default_value_t = 15)]
+    header_timeout_secs: u64,
 }
 
 impl ServeArgs {
@@ -64,8 +70,17 @@ pub fn run(args: ServeArgs, engine: engine::Engine) -> anyhow::Result<ExitCode> 
             "--workers 0 is for an API replica of a cluster (with --database-url postgres://…): on SQLite nothing would run the jobs"
         );
     }
+    let mut connections = server::ConnectionLimits::default();
+    if let Some(max) = args.max_connections {
+        connections.max_connections = max;
+    }
+    connections.header_read_timeout = std::time::Duration::from_secs(args.header_timeout_secs);
+    if connections.max_connections == 0 || args.header_timeout_secs == 0 {
+        anyhow::bail!("--max-connections and --header-timeout-secs must be positive");
+    }
     let config = server::ServerConfig {
         workers,
+        connections,
         max_queue: args.max_queue,
         lease: std::time::Duration::from_secs(args.lease_secs),
         retention: std::time::Duration::from_secs(args.retention_hours.saturating_mul(3600)),

@@ -90,6 +90,9 @@ pub struct RunSpec {
     pub cancel: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
+/// How often the host paths behind the read-only tree are looked at (a few dozen `lstat`s).
+const ROOTFS_CHECK: Duration = Duration::from_secs(10);
+
 /// A sandbox factory; cheap to clone and shareable between threads.
 #[derive(Debug, Clone)]
 pub struct Sandbox {
@@ -100,8 +103,9 @@ pub struct Sandbox {
 struct Inner {
     config: SandboxConfig,
     cgroup_mode: CgroupMode,
-    /// The shared read-only tree every run's root is bound from.
-    rootfs: PathBuf,
+    /// The shared read-only tree every run's root is bound from, and when the host's paths
+    /// behind it were last looked at.
+    rootfs: std::sync::Mutex<(PathBuf, Instant)>,
     filter: Vec<libc::sock_filter>,
     pool: SlotPool,
 }
@@ -147,7 +151,7 @@ impl Sandbox {
             inner: Arc::new(Inner {
                 config,
                 cgroup_mode,
-                rootfs,
+                rootfs: std::sync::Mutex::new((rootfs, Instant::now())),
                 filter: seccomp::compile(),
                 pool,
             }),
@@ -176,6 +180,41 @@ impl Sandbox {
             let _ = sys::unmount_detach(&point);
         }
         std::fs::remove_dir_all(&state_dir).map_err(err)
+    }
+
+    /// The read-only tree for the next run: rebuilt when a path it binds was replaced on the
+    /// host since (an upgraded package renames new files into place; a bind would keep showing
+    /// the deleted one). Looked at most every `ROOTFS_CHECK`, and at start-up.
+    fn current_rootfs(&self) -> Result<PathBuf, SandboxError> {
+        let mut current = self.inner.rootfs.lock().unwrap_or_else(|p| p.into_inner());
+        if current.1.elapsed() < ROOTFS_CHECK {
+            return Ok(current.0.clone());
+        }
+        self.refresh_rootfs_locked(&mut current)
+    }
+
+    /// Looks at the host's paths now (after installing a toolchain, say) and rebuilds the
+    /// read-only tree if any changed; returns the tree new runs get.
+    pub fn refresh_rootfs(&self) -> Result<PathBuf, SandboxError> {
+        let mut current = self.inner.rootfs.lock().unwrap_or_else(|p| p.into_inner());
+        self.refresh_rootfs_locked(&mut current)
+    }
+
+    fn refresh_rootfs_locked(
+        &self,
+        current: &mut (PathBuf, Instant),
+    ) -> Result<PathBuf, SandboxError> {
+        let config = &self.inner.config;
+        let state_err = |source| SandboxError::StateDir {
+            path: config.state_dir.clone(),
+            source,
+        };
+        let layout = HostLayout::discover(config).map_err(state_err)?;
+        *current = (
+            rootfs::ensure(&config.state_dir, &layout).map_err(state_err)?,
+            Instant::now(),
+        );
+        Ok(current.0.clone())
     }
 
     pub fn cgroup_mode(&self) -> &CgroupMode {
@@ -284,13 +323,9 @@ impl Lease {
             stdout: stdout_write.as_raw_fd(),
             stderr: stderr_write.as_raw_fd(),
         };
-        let ops = rootfs::run_mounts(
-            &inner.rootfs,
-            &slot.root_dir(),
-            &spec.limits,
-            &slot.work_dir(),
-        )
-        .map_err(spawn_err("building the layout"))?;
+        let rootfs = self.sandbox.current_rootfs()?;
+        let ops = rootfs::run_mounts(&rootfs, &slot.root_dir(), &spec.limits, &slot.work_dir())
+            .map_err(spawn_err("building the layout"))?;
         let plan = build_plan(PlanInput {
             slot,
             ops,

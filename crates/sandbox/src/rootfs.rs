@@ -22,10 +22,14 @@ pub(crate) enum HostEntry {
     Dir {
         path: PathBuf,
         locked: libc::c_ulong,
+        /// Device and inode: a bind shows the inode it was made from, so a path replaced on
+        /// the host (an `apt` upgrade renames new files into place) needs a new tree.
+        identity: (u64, u64),
     },
     File {
         path: PathBuf,
         locked: libc::c_ulong,
+        identity: (u64, u64),
     },
     Symlink {
         path: PathBuf,
@@ -42,6 +46,10 @@ impl HostEntry {
             Err(e) => return Err(e),
         };
         let path = path.to_path_buf();
+        let identity = {
+            use std::os::unix::fs::MetadataExt;
+            (meta.dev(), meta.ino())
+        };
         Ok(Some(if meta.file_type().is_symlink() {
             HostEntry::Symlink {
                 target: std::fs::read_link(&path)?,
@@ -51,11 +59,13 @@ impl HostEntry {
             HostEntry::Dir {
                 locked: locked_flags(&path)?,
                 path,
+                identity,
             }
         } else {
             HostEntry::File {
                 locked: locked_flags(&path)?,
                 path,
+                identity,
             }
         }))
     }
@@ -120,7 +130,7 @@ impl HostLayout {
     /// A name that changes whenever the layout does, so a changed host gets a fresh tree.
     pub(crate) fn fingerprint(&self) -> String {
         // FNV-1a over the Debug form: stable across runs and builds, unlike the std hasher.
-        let text = format!("v1 {self:?}");
+        let text = format!("v2 {self:?}");
         let hash = text.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
         });
@@ -180,11 +190,11 @@ fn bind_read_only(source: &Path, target: &Path, locked: libc::c_ulong) -> io::Re
 fn place(entry: &HostEntry, inside: &Path) -> io::Result<()> {
     match entry {
         HostEntry::Symlink { target, .. } => std::os::unix::fs::symlink(target, inside),
-        HostEntry::Dir { path, locked } => {
+        HostEntry::Dir { path, locked, .. } => {
             std::fs::create_dir_all(inside)?;
             bind_read_only(path, inside, *locked)
         }
-        HostEntry::File { path, locked } => {
+        HostEntry::File { path, locked, .. } => {
             std::fs::write(inside, b"")?;
             bind_read_only(path, inside, *locked)
         }
@@ -340,15 +350,22 @@ mod tests {
             top: vec![HostEntry::Dir {
                 path: "/usr".into(),
                 locked: 0,
+                identity: (1, 2),
             }],
             etc: vec![],
         };
         let mut b = a.clone();
         assert_eq!(a.fingerprint(), b.fingerprint());
-        b.etc.push(HostEntry::File {
+        let cache = |ino| HostEntry::File {
             path: "/etc/ld.so.cache".into(),
             locked: 0,
-        });
+            identity: (1, ino),
+        };
+        b.etc.push(cache(7));
         assert_ne!(a.fingerprint(), b.fingerprint());
+        // Replaced on the host (same path, new inode): a new tree.
+        let mut c = a.clone();
+        c.etc.push(cache(8));
+        assert_ne!(b.fingerprint(), c.fingerprint());
     }
 }

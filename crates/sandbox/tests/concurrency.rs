@@ -138,3 +138,48 @@ fn regression_a_threaded_supervisor_never_hangs_a_child_in_glibc_setxid() {
         thread.join().expect("no run hung or failed");
     }
 }
+
+/// Regression: the shared read-only tree outlived host updates: after a package upgrade it
+/// still bound the deleted file (`/etc/ld.so.cache` after `apt`), because a bind shows the
+/// inode it was made from. A path replaced on the host now gives a new tree, at start-up and
+/// on the next look.
+#[test]
+fn the_read_only_tree_follows_a_host_file_replaced_by_an_upgrade() {
+    let pid = std::process::id();
+    let file = std::path::PathBuf::from(format!("/srv/codecollab-rootfs-test-{pid}.txt"));
+    std::fs::create_dir_all("/srv").expect("/srv");
+    std::fs::write(&file, "v1\n").expect("write");
+    let config = sandbox::SandboxConfig {
+        state_dir: format!("/run/codecollab-test-{pid}-rootfs").into(),
+        uid_base: 1_900_000_000 + (pid % 100_000) * 64,
+        extra_readonly_paths: vec![file.clone()],
+        ..sandbox::SandboxConfig::default()
+    };
+    let read = |sandbox: &sandbox::Sandbox| {
+        let outcome = sandbox
+            .run(
+                spec(&["cat", file.to_str().expect("utf8")], Limits::default()),
+                &mut |_| {},
+            )
+            .expect("run");
+        stdout(&outcome)
+    };
+    let sandbox = sandbox::Sandbox::new(config.clone()).expect("sandbox");
+    assert_eq!(read(&sandbox), "v1\n");
+    // What a package manager does: the new version renamed over the old path.
+    let next = file.with_extension("new");
+    std::fs::write(&next, "v2\n").expect("write");
+    std::fs::rename(&next, &file).expect("rename");
+    sandbox.refresh_rootfs().expect("refresh");
+    assert_eq!(
+        read(&sandbox),
+        "v2\n",
+        "the running process sees the new file"
+    );
+    drop(sandbox);
+    let restarted = sandbox::Sandbox::new(config.clone()).expect("sandbox");
+    assert_eq!(read(&restarted), "v2\n", "and so does the next start");
+    drop(restarted);
+    sandbox::Sandbox::destroy_state(config).expect("destroy");
+    let _ = std::fs::remove_file(&file);
+}
