@@ -3,7 +3,7 @@
     python checks.py SECTION [options]     SECTION: dockerfile | compose | grafana | helm | entrypoint
 
 Each section prints one line per failed expectation and exits non-zero if there was any. The
-expectations come from the binary's interface (crates/server/src/metrics.rs, the CODECOLLAB_*
+expectations come from the binary's interface (crates/*/src/metrics.rs, the CODECOLLAB_*
 variables declared in crates/codecollab/src) and from the privileges deploy/README.md explains,
 so a rename in the code or a capability added in one file but not the others fails here.
 """
@@ -72,10 +72,11 @@ def declared_env_vars():
 
 
 def declared_metrics():
-    """{name: (kind, labels)} for every metric recorded in crates/server/src/metrics.rs, and the
-    suffixes the exporter renders as histograms (anything else becomes a summary, with no
-    _bucket series for histogram_quantile)."""
-    source = (REPO / "crates" / "server" / "src" / "metrics.rs").read_text()
+    """{name: (kind, labels)} for every metric recorded in the crates' `metrics.rs` files (the
+    exporter's in crates/server, the runs' in crates/runs), and the suffixes the exporter
+    renders as histograms (anything else becomes a summary, with no _bucket series for
+    histogram_quantile)."""
+    source = "\n".join(p.read_text() for p in sorted((REPO / "crates").glob("*/src/metrics.rs")))
     metrics = {}
     for kind, name, rest in re.findall(r'metrics::(counter|gauge|histogram)!\(\s*"(\w+)"([^;]*)', source):
         call = re.split(r"\)\s*\.(?:increment|decrement|record|set)\(", rest)[0]
