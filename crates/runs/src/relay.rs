@@ -11,9 +11,9 @@ use tokio::sync::watch;
 
 /// Most events written in one statement.
 const BATCH: usize = 256;
-/// SQLite's readers poll (no NOTIFY there), so writing sooner than they look buys nothing and
-/// costs the single connection: events are gathered this long. PostgreSQL's are written at once.
-const SQLITE_GATHER: Duration = Duration::from_millis(20);
+/// SQLite has one connection and no NOTIFY (its readers poll): events are gathered this long
+/// per statement, so a short run writes its whole stream with its result. PostgreSQL writes at once.
+const SQLITE_GATHER: Duration = Duration::from_millis(100);
 /// A doorbell that rings for every run (SQLite's tick, a reconnect) re-reads at most this often.
 const REREAD_EVERY: Duration = Duration::from_millis(100);
 

@@ -155,6 +155,7 @@ async fn run(state: &Inner, worker: &str, job: store::Job) {
     if lost {
         // Another attempt owns the run now: this one writes nothing and announces nothing;
         // clients here follow the run through the store like any run executing elsewhere.
+        writer.stop().await;
         events.mark_elsewhere();
         return;
     }
