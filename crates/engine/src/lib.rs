@@ -408,10 +408,20 @@ impl Engine {
             other => other,
         };
         if verdict == Verdict::Ok {
-            let artifacts =
+            // Everything the compile left that is not a source as it was staged: a source the
+            // compiler overwrote (an output named like an input) is an artifact too, or a cache
+            // hit would run the source where the miss ran the compiler's output.
+            let mut artifacts =
                 lease
                     .workdir()
-                    .collect_files(job.names, MAX_ARTIFACT_FILES, MAX_ARTIFACT_BYTES)?;
+                    .collect_files(&[], MAX_ARTIFACT_FILES, MAX_ARTIFACT_BYTES)?;
+            artifacts.retain(|artifact| {
+                !files.iter().any(|source| {
+                    source.name == artifact.path
+                        && source.content.as_bytes() == artifact.content.as_slice()
+                        && !artifact.executable
+                })
+            });
             // The cache only saves time: a full disk must not fail the run.
             if let Some(cache) = &self.cache {
                 let _ = cache.put(&key, &artifacts);

@@ -115,6 +115,47 @@ fn infinite_loop(language: &str, sources: &[(&str, &str)]) {
     );
 }
 
+/// Regression: a cache hit must behave exactly like the miss that filled it. A marker file with
+/// content of this process makes the first compile a miss (compilers ignore the file).
+fn cache_hit_like_miss(language: &str, sources: &[(&str, &str)]) {
+    let marker = format!("{}-{:?}", std::process::id(), std::time::SystemTime::now());
+    let mut with_marker = sources.to_vec();
+    with_marker.push(("cache-marker.txt", marker.as_str()));
+    let miss = run(language, &with_marker, "", None);
+    let hit = run(language, &with_marker, "", None);
+    if let Some(compile) = &miss.compile {
+        assert!(
+            !compile.cached,
+            "the first compile is a miss: {}",
+            explain(&miss)
+        );
+        assert!(
+            hit.compile.as_ref().is_some_and(|c| c.cached),
+            "the second is a hit: {}",
+            explain(&hit)
+        );
+    }
+    assert_eq!(
+        (
+            &miss.verdict,
+            &miss.stdout,
+            &miss.stderr,
+            miss.exit_code,
+            miss.signal
+        ),
+        (
+            &hit.verdict,
+            &hit.stdout,
+            &hit.stderr,
+            hit.exit_code,
+            hit.signal
+        ),
+        "miss: {}\nhit: {}",
+        explain(&miss),
+        explain(&hit)
+    );
+}
+
 macro_rules! language_tests {
     ($module:ident, $id:literal, {
         hello: $hello:expr,
@@ -140,6 +181,8 @@ macro_rules! language_tests {
             fn an_uncaught_error_is_a_runtime_error_with_its_message() { runtime_error($id, $runtime_error, $stderr) }
             #[test]
             fn an_infinite_loop_ends_in_time_limit() { infinite_loop($id, $infinite) }
+            #[test]
+            fn a_compile_cache_hit_behaves_exactly_like_the_miss() { cache_hit_like_miss($id, $multi) }
         }
     };
 }
@@ -296,4 +339,30 @@ fn swift_is_listed_and_honestly_unavailable_without_its_toolchain() {
         .execute(request, &mut |_| {})
         .expect_err("no toolchain");
     assert!(matches!(err, EngineError::Unavailable { .. }), "{err}");
+}
+
+/// Regression: a C program next to a file named like its compiled output (`main`) ran on the
+/// miss (the compiler overwrote the file) and failed with "permission denied" on the identical
+/// cached request (the overwritten file was not kept as an artifact).
+#[test]
+fn a_source_overwritten_by_the_compile_is_restored_from_the_cache_as_the_compiler_left_it() {
+    let marker = format!("{:?}", std::time::SystemTime::now());
+    let sources = [
+        (
+            "main.c",
+            "#include <stdio.h>\nint main(void) { puts(\"compiled\"); return 0; }\n",
+        ),
+        ("main", marker.as_str()),
+    ];
+    let miss = run("c", &sources, "", None);
+    let hit = run("c", &sources, "", None);
+    assert_eq!(miss.verdict, Verdict::Ok, "{}", explain(&miss));
+    assert_eq!(miss.stdout, "compiled\n");
+    assert!(
+        hit.compile.as_ref().is_some_and(|c| c.cached),
+        "{}",
+        explain(&hit)
+    );
+    assert_eq!(hit.verdict, Verdict::Ok, "{}", explain(&hit));
+    assert_eq!(hit.stdout, "compiled\n");
 }
