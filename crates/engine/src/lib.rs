@@ -508,6 +508,10 @@ fn compile_failure(language: LanguageInfo, compile: CompileResult) -> RunResult 
         verdict: Verdict::CompileError,
         stdout: String::new(),
         stderr: String::new(),
+        stdout_replaced: false,
+        stderr_replaced: false,
+        stdout_base64: None,
+        stderr_base64: None,
         stdout_truncated: false,
         stderr_truncated: false,
         exit_code: None,
@@ -522,16 +526,36 @@ fn compile_failure(language: LanguageInfo, compile: CompileResult) -> RunResult 
     }
 }
 
+/// The text view of output, and the bytes themselves (base64) when the text view had to
+/// replace any: output is bytes, and APIs that carry bytes (Judge0's base64 mode) must not lose
+/// them.
+fn text_and_bytes(bytes: &[u8]) -> (String, Option<String>) {
+    use base64::Engine as _;
+    match std::str::from_utf8(bytes) {
+        Ok(text) => (text.to_string(), None),
+        Err(_) => (
+            String::from_utf8_lossy(bytes).into_owned(),
+            Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
+        ),
+    }
+}
+
 fn run_result(
     language: LanguageInfo,
     outcome: Outcome,
     compile: Option<CompileResult>,
 ) -> RunResult {
+    let (stdout, stdout_base64) = text_and_bytes(&outcome.stdout);
+    let (stderr, stderr_base64) = text_and_bytes(&outcome.stderr);
     RunResult {
         language,
         verdict: outcome.verdict(),
-        stdout: String::from_utf8_lossy(&outcome.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&outcome.stderr).into_owned(),
+        stdout,
+        stderr,
+        stdout_replaced: stdout_base64.is_some(),
+        stderr_replaced: stderr_base64.is_some(),
+        stdout_base64,
+        stderr_base64,
         stdout_truncated: outcome.stdout_truncated,
         stderr_truncated: outcome.stderr_truncated,
         exit_code: outcome.exit_code,

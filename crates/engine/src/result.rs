@@ -30,8 +30,16 @@ pub struct CompileResult {
 pub struct RunResult {
     pub language: LanguageInfo,
     pub verdict: Verdict,
+    /// The output as text; bytes that are not UTF-8 are shown as U+FFFD (then `*_replaced`
+    /// is true and `*_base64` holds the bytes exactly as the program wrote them).
     pub stdout: String,
     pub stderr: String,
+    pub stdout_replaced: bool,
+    pub stderr_replaced: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stdout_base64: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stderr_base64: Option<String>,
     pub stdout_truncated: bool,
     pub stderr_truncated: bool,
     pub exit_code: Option<i32>,

@@ -943,3 +943,48 @@ fn an_older_payload_in_the_queue_still_runs_and_a_newer_one_is_refused_clearly()
         "{newer}"
     );
 }
+
+/// Regression: output that is not UTF-8 became U+FFFD everywhere, also in Judge0's base64
+/// mode, which exists to carry bytes. The text view may replace (and says so); the bytes are
+/// kept.
+#[test]
+fn output_bytes_that_are_not_utf8_are_kept_exactly_and_the_text_view_says_it_replaced_them() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let server = start(server::ServerConfig::default());
+    let program = "import sys\nsys.stdout.buffer.write(bytes([0xff, 0x00, 0x41, 0x80, 0x0a]))";
+    let (status, run) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({"language": "python", "source": program}),
+    );
+    assert_eq!(status, 201, "{run}");
+    assert_eq!(run["stdout_replaced"], true, "{run}");
+    assert_eq!(run["stdout"], "\u{fffd}\u{0}A\u{fffd}\n");
+    let bytes = b64
+        .decode(run["stdout_base64"].as_str().expect("the bytes"))
+        .expect("base64");
+    assert_eq!(bytes, [0xff, 0x00, 0x41, 0x80, 0x0a]);
+    assert_eq!(run["stderr_replaced"], false);
+    assert!(run.get("stderr_base64").is_none(), "{run}");
+    // Judge0's base64 mode carries the bytes themselves.
+    let (status, submission) = post(
+        &server,
+        "/submissions?base64_encoded=true&wait=true",
+        &json!({"language_id": 71, "source_code": b64.encode(program)}),
+    );
+    assert!(status == 200 || status == 201, "{submission}");
+    let judged = b64
+        .decode(submission["stdout"].as_str().expect("stdout"))
+        .expect("base64");
+    assert_eq!(judged, [0xff, 0x00, 0x41, 0x80, 0x0a], "{submission}");
+    // Valid UTF-8 is untouched and not flagged.
+    let (_, plain) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({"language": "python", "source": "print('héllo')"}),
+    );
+    assert_eq!(plain["stdout"], "héllo\n");
+    assert_eq!(plain["stdout_replaced"], false);
+    assert!(plain.get("stdout_base64").is_none());
+}

@@ -383,8 +383,14 @@ fn submission_view(job: &store::Job, base64: bool, fields: &str) -> Value {
         ),
     );
     all.insert("expected_output".into(), encode(expected));
-    all.insert("stdout".into(), encode(text(&result["stdout"])));
-    all.insert("stderr".into(), encode(text(&result["stderr"])));
+    // Output is bytes: in base64 mode they go out exactly as the program wrote them, also
+    // when they are not UTF-8 (the text view would have replaced them).
+    let output = |stream: &str| match result[format!("{stream}_base64")].as_str() {
+        Some(bytes) if base64 => json!(bytes),
+        _ => encode(text(&result[stream])),
+    };
+    all.insert("stdout".into(), output("stdout"));
+    all.insert("stderr".into(), output("stderr"));
     all.insert("compile_output".into(), encode(compile_output));
     all.insert("message".into(), encode(message));
     all.insert("exit_code".into(), result["exit_code"].clone());
