@@ -488,6 +488,11 @@ struct Served {
 
 impl Served {
     fn start(data_dir: &Path) -> Served {
+        Served::start_with(data_dir, std::process::Stdio::inherit())
+    }
+
+    /// With the server's stderr (its logs) going to `stderr`.
+    fn start_with(data_dir: &Path, stderr: std::process::Stdio) -> Served {
         let mut child = Command::new(env!("CARGO_BIN_EXE_codecollab"))
             .args([
                 "serve",
@@ -501,6 +506,7 @@ impl Served {
             ])
             .arg(data_dir)
             .stdout(std::process::Stdio::piped())
+            .stderr(stderr)
             .spawn()
             .expect("serve");
         let mut line = String::new();
@@ -657,31 +663,8 @@ fn serve_takes_options_from_a_config_file_below_env_and_flags() {
 #[test]
 fn serve_logs_json_lines_with_the_request_id_and_the_run_id() {
     let data = std::env::temp_dir().join(format!("codecollab-logs-{}", std::process::id()));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_codecollab"))
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--workers",
-            "1",
-            "--data-dir",
-        ])
-        .arg(&data)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("serve");
-    let mut line = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
-        &mut line,
-    )
-    .expect("read");
-    let base = line
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .expect("address line")
-        .to_string();
+    let mut served = Served::start_with(&data, std::process::Stdio::piped());
+    let base = served.base.clone();
     let response = ureq::post(&format!("{base}/api/v1/runs?wait=true"))
         .set("content-type", "application/json")
         .set("x-request-id", "req-from-test-42")
@@ -699,10 +682,11 @@ fn serve_logs_json_lines_with_the_request_id_and_the_run_id() {
         .expect("an id made here")
         .to_string();
     assert_eq!(fresh_id.len(), 16, "{fresh_id}");
-    let _ = child.kill();
-    let output = child.wait_with_output().expect("wait");
+    let _ = served.child.kill();
+    let mut logs = String::new();
+    std::io::Read::read_to_string(&mut served.child.stderr.take().expect("stderr"), &mut logs)
+        .expect("logs");
     let _ = std::fs::remove_dir_all(&data);
-    let logs = String::from_utf8_lossy(&output.stderr);
     let lines: Vec<serde_json::Value> = logs
         .lines()
         .filter(|l| !l.trim().is_empty())
