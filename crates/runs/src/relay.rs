@@ -9,8 +9,6 @@ use std::time::{Duration, Instant};
 use store::{EVERY_RUN, Input, Lease, Store};
 use tokio::sync::watch;
 
-/// Most events written in one statement.
-const BATCH: usize = 256;
 /// SQLite has one connection and no NOTIFY (its readers poll): events are gathered this long
 /// per statement, so a short run writes its whole stream with its result. PostgreSQL writes at once.
 const SQLITE_GATHER: Duration = Duration::from_millis(100);
@@ -58,7 +56,9 @@ impl StreamWriter {
                     }
                     continue;
                 }
-                let batch = &pending[..pending.len().min(BATCH)];
+                // Bounded in rows and bytes: a run writing megabytes must not hold the database
+                // (and the lease renewals behind it) for one huge statement.
+                let batch = &pending[..store::batch_sizes(&pending)[0]];
                 match store
                     .append_stream(&lease, base + position as i64, batch)
                     .await

@@ -11,7 +11,7 @@ mod live;
 mod schema;
 mod shared;
 
-pub use live::{EVERY_RUN, Input};
+pub use live::{EVERY_RUN, Input, batch_sizes};
 pub use shared::{ReportedToolchain, Snippet};
 
 use sqlx::any::{AnyPoolOptions, AnyRow};

@@ -38,6 +38,28 @@ impl Input {
     }
 }
 
+/// Most rows and bytes of events one statement carries.
+pub const STREAM_BATCH_ROWS: usize = 256;
+pub const STREAM_BATCH_BYTES: usize = 1 << 20;
+
+/// How many of `events`, from the first, go in each statement (at least one each).
+pub fn batch_sizes(events: &[Arc<str>]) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    let (mut rows, mut bytes) = (0, 0);
+    for event in events {
+        if rows > 0 && (rows == STREAM_BATCH_ROWS || bytes + event.len() > STREAM_BATCH_BYTES) {
+            sizes.push(rows);
+            (rows, bytes) = (0, 0);
+        }
+        rows += 1;
+        bytes += event.len();
+    }
+    if rows > 0 {
+        sizes.push(rows);
+    }
+    sizes
+}
+
 /// `INSERT … SELECT` of `count` rows: ($1 job, $2 attempt, $3 worker) and a (seq, event) pair
 /// per row, kept where `guard` holds.
 fn stream_insert(count: usize, guard: &str) -> String {
@@ -128,12 +150,18 @@ impl Store {
         if events.is_empty() {
             return Ok(());
         }
-        // $3 (the worker) is bound for the shape shared with `append_stream`.
-        let sql = stream_insert(events.len(), "WHERE $3 IS NOT NULL");
-        bind_stream(sqlx::query(&sql), lease, first_seq, events)
-            .execute(&mut **tx)
-            .await
-            .map_err(db("appending events"))?;
+        // Statements of bounded size: a run with megabytes of output still writes in pieces.
+        let mut first = 0;
+        for count in batch_sizes(events) {
+            let chunk = &events[first..first + count];
+            // $3 (the worker) is bound for the shape shared with `append_stream`.
+            let sql = stream_insert(chunk.len(), "WHERE $3 IS NOT NULL");
+            bind_stream(sqlx::query(&sql), lease, first_seq + first as i64, chunk)
+                .execute(&mut **tx)
+                .await
+                .map_err(db("appending events"))?;
+            first += count;
+        }
         self.ring(tx, STREAM_CHANNEL, &lease.job_id).await
     }
 
@@ -292,5 +320,21 @@ impl Store {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_are_bounded_in_rows_and_bytes_and_carry_at_least_one_event() {
+        let small: Vec<Arc<str>> = (0..600).map(|_| "x".into()).collect();
+        assert_eq!(batch_sizes(&small), [256, 256, 88]);
+        let big: Arc<str> = "y".repeat(STREAM_BATCH_BYTES / 2 + 1).into();
+        assert_eq!(batch_sizes(&[big.clone(), big.clone(), big]), [1, 1, 1]);
+        let huge: Arc<str> = "z".repeat(STREAM_BATCH_BYTES * 3).into();
+        assert_eq!(batch_sizes(&[huge, "a".into()]), [1, 1]);
+        assert!(batch_sizes(&[]).is_empty());
     }
 }
