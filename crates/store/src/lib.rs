@@ -167,6 +167,10 @@ fn job_from(row: &AnyRow) -> Result<Job, StoreError> {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Reads that need no write lock. On SQLite (one writer) its own connections, so that
+    /// readers never queue behind writes (WAL lets them read what is committed); on PostgreSQL
+    /// the same pool.
+    reads: AnyPool,
     backend: Backend,
     /// For the doorbell's own connection (it may hold a password).
     url: Secret,
@@ -213,8 +217,17 @@ impl Store {
             .connect(&url)
             .await
             .map_err(db("connecting"))?;
+        let reads = match backend {
+            Backend::Sqlite => AnyPoolOptions::new()
+                .max_connections(4)
+                .connect(&url)
+                .await
+                .map_err(db("connecting"))?,
+            Backend::Postgres => pool.clone(),
+        };
         let store = Store {
             pool,
+            reads,
             backend,
             url: Secret(url.into()),
             doorbell: Default::default(),
@@ -365,7 +378,7 @@ impl Store {
     pub async fn cancel_requested(&self, id: &str) -> Result<bool, StoreError> {
         let row = sqlx::query("SELECT cancel_requested FROM jobs WHERE id = $1")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reads)
             .await
             .map_err(db("reading a cancel request"))?;
         Ok(match row {
@@ -381,7 +394,7 @@ impl Store {
     pub async fn get(&self, id: &str) -> Result<Option<Job>, StoreError> {
         let row = sqlx::query(&format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reads)
             .await
             .map_err(db("reading a job"))?;
         row.as_ref().map(job_from).transpose()
@@ -419,7 +432,7 @@ impl Store {
 
     pub async fn queue_depth(&self) -> Result<i64, StoreError> {
         let row = sqlx::query("SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'")
-            .fetch_one(&self.pool)
+            .fetch_one(&self.reads)
             .await
             .map_err(db("counting the queue"))?;
         row.try_get::<i64, _>("n").map_err(db("counting the queue"))

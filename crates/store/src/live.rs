@@ -171,7 +171,7 @@ impl Store {
             "SELECT COALESCE(MAX(seq) + 1, 0) AS next FROM run_stream WHERE job_id = $1",
         )
         .bind(job_id)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.reads)
         .await
         .map_err(db("reading a run's stream"))?;
         row.try_get::<i64, _>("next")
@@ -191,7 +191,7 @@ impl Store {
         .bind(job_id)
         .bind(from_seq)
         .bind(limit)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await
         .map_err(db("reading a run's stream"))?;
         rows.iter()
@@ -229,7 +229,7 @@ impl Store {
         )
         .bind(job_id)
         .bind(after)
-        .fetch_all(&self.pool)
+        .fetch_all(&self.reads)
         .await
         .map_err(db("reading input"))?;
         let mut inputs = Vec::with_capacity(rows.len());

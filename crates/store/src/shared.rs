@@ -17,7 +17,7 @@ impl Store {
     pub async fn events(&self, job_id: &str) -> Result<Option<String>, StoreError> {
         let row = sqlx::query("SELECT events FROM run_events WHERE job_id = $1")
             .bind(job_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reads)
             .await
             .map_err(db("reading a run's events"))?;
         row.map(|r| r.try_get::<String, _>("events"))
@@ -43,7 +43,7 @@ impl Store {
     pub async fn snippet(&self, id: &str) -> Result<Option<Snippet>, StoreError> {
         let row = sqlx::query("SELECT id, body, created_at FROM snippets WHERE id = $1")
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reads)
             .await
             .map_err(db("reading a snippet"))?;
         let Some(row) = row else { return Ok(None) };
@@ -94,7 +94,7 @@ impl Store {
     pub async fn reported_toolchains(&self) -> Result<Vec<ReportedToolchain>, StoreError> {
         let rows =
             sqlx::query("SELECT language, available, version, reason, reported_at FROM toolchains")
-                .fetch_all(&self.pool)
+                .fetch_all(&self.reads)
                 .await
                 .map_err(db("reading toolchains"))?;
         rows.iter()
