@@ -8,6 +8,7 @@
 # next, so only alternation in one run compares).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 base=${1:?give the baseline codecollab binary}
 candidate=${2:-target/release/codecollab}
 seconds=${3:-10}
@@ -24,17 +25,11 @@ start() { # name binary port
   local ready=
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$3/readyz" >/dev/null && ready=1 && break; sleep 0.1; done
   if [ -z "$ready" ]; then echo "$1 ($2) did not start:" >&2; cat "$data/$1.log" >&2; exit 1; fi
-  for _ in $(seq 10); do curl -s -X POST "http://127.0.0.1:$3/api/v1/runs?wait=true" -H 'content-type: application/json' \
-    -d '{"language": "python", "source": "print(\"hello\")"}' >/dev/null; done
+  warm_up "$3"
 }
 start baseline "$base" 18191
 start candidate "$candidate" 18192
-cat > "$data/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.path = "/api/v1/runs?wait=true"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"language": "python", "source": "print(\\"hello\\")"}'
-LUA
+write_hello_lua "$data/post.lua"
 rate() { wrk -t1 -c"$1" -d"${seconds}s" -s "$data/post.lua" "http://127.0.0.1:$2" | awk '/Requests\/sec/ {print $2}'; }
 printf '%-6s %-40s %-40s %9s\n' conc "baseline runs/s per round" "candidate runs/s per round" "cand/base"
 for c in 1 2 8; do

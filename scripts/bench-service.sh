@@ -6,6 +6,7 @@
 # made by unshare(1) around the same program. Usage: scripts/bench-service.sh [SECONDS]  (root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib.sh
 seconds=${1:-10}
 cargo build --release -q -p codecollab
 data=$(mktemp -d)
@@ -14,15 +15,9 @@ target/release/codecollab serve --bind "127.0.0.1:$port" --data-dir "$data" --wo
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-cat > "$data/post.lua" <<'LUA'
-wrk.method = "POST"
-wrk.path = "/api/v1/runs?wait=true"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"language": "python", "source": "print(\\"hello\\")"}'
-LUA
+write_hello_lua "$data/post.lua"
 # Warm-up: toolchain detection, page cache, slots.
-for _ in $(seq 10); do curl -s -X POST "http://127.0.0.1:$port/api/v1/runs?wait=true" -H 'content-type: application/json' \
-  -d '{"language": "python", "source": "print(\"hello\")"}' >/dev/null; done
+warm_up "$port"
 
 spawn_rate() { # concurrency command... -> runs/s of that command spawned back to back during $seconds
   local c=$1; shift

@@ -33,3 +33,24 @@ require_node() {
     apt_install nodejs npm
   fi
 }
+
+# The service benchmarks' request: Python hello world through `POST /api/v1/runs?wait=true`.
+HELLO_RUN='{"language": "python", "source": "print(\"hello\")"}'
+
+# write_hello_lua FILE: the wrk script that posts HELLO_RUN.
+write_hello_lua() {
+  cat > "$1" <<'LUA'
+wrk.method = "POST"
+wrk.path = "/api/v1/runs?wait=true"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"language": "python", "source": "print(\\"hello\\")"}'
+LUA
+}
+
+# warm_up PORT: ten runs (toolchain detection, page cache, slots) before anything is measured.
+warm_up() {
+  for _ in $(seq 10); do
+    curl -s -X POST "http://127.0.0.1:$1/api/v1/runs?wait=true" -H 'content-type: application/json' \
+      -d "$HELLO_RUN" >/dev/null
+  done
+}

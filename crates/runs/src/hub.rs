@@ -118,35 +118,12 @@ impl RunEvents {
         self.inner.lock().unwrap_or_else(|p| p.into_inner()).local
     }
 
-    /// How many events were published.
-    pub fn len(&self) -> usize {
-        self.inner
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .history
-            .len()
-    }
-
     pub fn is_empty(&self) -> bool {
         self.inner
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .history
             .is_empty()
-    }
-
-    /// Everything published so far as one JSON array (what the store keeps of a finished run).
-    pub fn history_json(&self) -> String {
-        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        let mut out = String::from("[");
-        for (i, message) in inner.history.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(message);
-        }
-        out.push(']');
-        out
     }
 
     pub fn set_stdin(&self, feed: engine::StdinFeed) {

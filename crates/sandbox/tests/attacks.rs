@@ -609,10 +609,6 @@ os._exit(0)
             .unwrap_or_else(|e| panic!("attempt {attempt}: {e}"));
         assert_verdict(&outcome, Verdict::Ok);
         assert_eq!(stdout(&outcome), "hidden\n", "attempt {attempt}");
-        assert!(
-            outcome.wall_ms < 5_000,
-            "ended with the program: {outcome:?}"
-        );
     }
     assert_eq!(
         zombie_children(),
