@@ -17,7 +17,7 @@ fi
 # Dependency arrows point down (ARCHITECTURE.md): the domain, the sandbox and the engine know
 # nothing of the web server or the database.
 for pair in "model tokio" "model sqlx" "languages tokio" "sandbox tokio" "sandbox axum" "sandbox sqlx" \
-            "engine axum" "engine sqlx" "store axum" "runs axum" "model store" "engine store"; do
+            "engine axum" "engine sqlx" "store axum" "runs axum" "accounts axum" "model store" "engine store"; do
   set -- $pair
   if cargo tree --locked -p "$1" -e normal -i "$2" >/dev/null 2>&1; then
     echo "crate $1 must not depend on $2" >&2

@@ -7,6 +7,7 @@ import { Console, type ConsoleHandle } from './output/Console';
 import { Sparkline } from './components/Sparkline';
 import { FileTabs } from './components/FileTabs';
 import { ShareDialog } from './components/ShareDialog';
+import { AccountArea } from './features/auth/AccountArea';
 import { formatMemory, initialRun, isStopped, resultNotes, verdictLabel, type RunState } from './state/run';
 import { Runner } from './state/runner';
 import { draft, fresh, load, save, type Workspace } from './state/workspace';
@@ -238,6 +239,7 @@ export function App() {
             {dark ? 'Light theme' : 'Dark theme'}
           </button>
         </div>
+        <AccountArea />
       </header>
       {banner && (
         <div className="banner" role="alert">

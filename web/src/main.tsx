@@ -1,10 +1,13 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './App';
+import { SessionProvider } from './features/auth/session';
+import { Root } from './Root';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <SessionProvider>
+      <Root />
+    </SessionProvider>
   </StrictMode>,
 );

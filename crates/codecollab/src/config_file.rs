@@ -15,6 +15,9 @@ type Key = (
 
 const SERVICE: &[&str] = &["serve", "worker"];
 const SERVE: &[&str] = &["serve"];
+/// What opens the database.
+const DATABASE: &[&str] = &["serve", "worker", "admin"];
+const LOCAL_DATABASE: &[&str] = &["serve", "admin"];
 
 const KEYS: &[Key] = &[
     ("state_dir", "--state-dir", "CODECOLLAB_STATE_DIR", &[]),
@@ -23,12 +26,17 @@ const KEYS: &[Key] = &[
     ("log_format", "--log-format", "CODECOLLAB_LOG_FORMAT", &[]),
     ("log_level", "--log-level", "CODECOLLAB_LOG_LEVEL", &[]),
     ("bind", "--bind", "CODECOLLAB_BIND", SERVICE),
-    ("data_dir", "--data-dir", "CODECOLLAB_DATA_DIR", SERVE),
+    (
+        "data_dir",
+        "--data-dir",
+        "CODECOLLAB_DATA_DIR",
+        LOCAL_DATABASE,
+    ),
     (
         "database_url",
         "--database-url",
         "CODECOLLAB_DATABASE_URL",
-        SERVICE,
+        DATABASE,
     ),
     ("workers", "--workers", "CODECOLLAB_WORKERS", SERVICE),
     ("max_queue", "--max-queue", "CODECOLLAB_MAX_QUEUE", SERVE),
@@ -54,6 +62,63 @@ const KEYS: &[Key] = &[
         "header_timeout_secs",
         "--header-timeout-secs",
         "CODECOLLAB_HEADER_TIMEOUT_SECS",
+        SERVE,
+    ),
+    ("signup", "--signup", "CODECOLLAB_SIGNUP", SERVE),
+    ("guests", "--guests", "CODECOLLAB_GUESTS", SERVE),
+    (
+        "anonymous_runs",
+        "--anonymous-runs",
+        "CODECOLLAB_ANONYMOUS_RUNS",
+        SERVE,
+    ),
+    ("public_url", "--public-url", "CODECOLLAB_PUBLIC_URL", SERVE),
+    (
+        "session_idle_hours",
+        "--session-idle-hours",
+        "CODECOLLAB_SESSION_IDLE_HOURS",
+        SERVE,
+    ),
+    (
+        "session_lifetime_days",
+        "--session-lifetime-days",
+        "CODECOLLAB_SESSION_LIFETIME_DAYS",
+        SERVE,
+    ),
+    (
+        "login_attempts_per_minute",
+        "--login-attempts-per-minute",
+        "CODECOLLAB_LOGIN_ATTEMPTS_PER_MINUTE",
+        SERVE,
+    ),
+    (
+        "signups_per_hour",
+        "--signups-per-hour",
+        "CODECOLLAB_SIGNUPS_PER_HOUR",
+        SERVE,
+    ),
+    (
+        "runs_per_minute",
+        "--runs-per-minute",
+        "CODECOLLAB_RUNS_PER_MINUTE",
+        SERVE,
+    ),
+    (
+        "guest_runs_per_minute",
+        "--guest-runs-per-minute",
+        "CODECOLLAB_GUEST_RUNS_PER_MINUTE",
+        SERVE,
+    ),
+    (
+        "concurrent_runs",
+        "--concurrent-runs",
+        "CODECOLLAB_CONCURRENT_RUNS",
+        SERVE,
+    ),
+    (
+        "guest_concurrent_runs",
+        "--guest-concurrent-runs",
+        "CODECOLLAB_GUEST_CONCURRENT_RUNS",
         SERVE,
     ),
 ];
@@ -97,7 +162,7 @@ pub fn expand(args: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
         .skip(1)
         .take_while(|a| *a != "--")
         .map(|a| a.to_string_lossy().into_owned())
-        .find(|a| SERVICE.contains(&a.as_str()));
+        .find(|a| DATABASE.contains(&a.as_str()));
     let mut global = Vec::new();
     let mut own = Vec::new();
     for (key, value) in &table {
@@ -112,8 +177,9 @@ pub fn expand(args: Vec<OsString>) -> anyhow::Result<Vec<OsString>> {
         let value = match value {
             toml::Value::String(s) => s.clone(),
             toml::Value::Integer(n) => n.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
             other => bail!(
-                "{key} in {} must be a string or an integer, not a {}",
+                "{key} in {} must be a string, an integer or a boolean, not a {}",
                 path.to_string_lossy(),
                 other.type_str()
             ),

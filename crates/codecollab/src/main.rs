@@ -1,5 +1,6 @@
 //! The `codecollab` binary: argument parsing and wiring only.
 
+mod admin_cmd;
 mod config_file;
 mod doctor;
 mod languages_cmd;
@@ -71,6 +72,8 @@ enum Command {
     },
     /// Show what this host supports and what is degraded.
     Doctor,
+    /// Administer the database: create users.
+    Admin(admin_cmd::AdminArgs),
 }
 
 fn engine(config: sandbox::SandboxConfig, cache_dir: PathBuf) -> anyhow::Result<engine::Engine> {
@@ -102,6 +105,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Sandbox(args) => sandbox_cmd::run(args, config),
         Command::Doctor => Ok(doctor::run(&config)),
+        Command::Admin(args) => admin_cmd::run(args),
         Command::Serve(args) if args.api_only() => {
             // An API replica runs nothing: no sandbox, so no root and no writable disk.
             languages::Catalogue::builtin()

@@ -36,6 +36,98 @@ pub struct ServeArgs {
     /// Seconds a client may take to send a request's headers (also the keep-alive idle limit).
     #[arg(long, env = "CODECOLLAB_HEADER_TIMEOUT_SECS", default_value_t = 15)]
     header_timeout_secs: u64,
+    #[command(flatten)]
+    accounts: AccountArgs,
+}
+
+/// Who may use the server, and how much.
+#[derive(Debug, Args)]
+pub struct AccountArgs {
+    /// Who may create an account: anyone (`open`), whoever has an admin's invitation
+    /// (`invite`), or nobody but `codecollab admin create-user` (`closed`).
+    #[arg(long, env = "CODECOLLAB_SIGNUP", default_value = "open", value_parser = ["open", "invite", "closed"])]
+    signup: String,
+    /// Offer "continue as guest" (an account with smaller quotas, claimable later).
+    #[arg(long, env = "CODECOLLAB_GUESTS", default_value_t = true, action = clap::ArgAction::Set)]
+    guests: bool,
+    /// Let callers without credentials use the run APIs (Judge0 and Piston clients as they are).
+    #[arg(long, env = "CODECOLLAB_ANONYMOUS_RUNS", default_value_t = true, action = clap::ArgAction::Set)]
+    anonymous_runs: bool,
+    /// The address users reach this server at; `https://…` makes the session cookie Secure
+    /// and is the only origin state-changing requests may come from.
+    #[arg(long, env = "CODECOLLAB_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Hours a session may go unused before it ends.
+    #[arg(long, env = "CODECOLLAB_SESSION_IDLE_HOURS", default_value_t = 168)]
+    session_idle_hours: u64,
+    /// Days after sign-in a session ends, used or not.
+    #[arg(long, env = "CODECOLLAB_SESSION_LIFETIME_DAYS", default_value_t = 30)]
+    session_lifetime_days: u64,
+    /// Sign-in attempts per minute from one IP address (a third of it per username); 0: no limit.
+    #[arg(
+        long,
+        env = "CODECOLLAB_LOGIN_ATTEMPTS_PER_MINUTE",
+        default_value_t = 30
+    )]
+    login_attempts_per_minute: u32,
+    /// Sign-ups and new guests per hour from one IP address; 0: no limit.
+    #[arg(long, env = "CODECOLLAB_SIGNUPS_PER_HOUR", default_value_t = 30)]
+    signups_per_hour: u32,
+    /// Runs per minute of one user (and of one anonymous IP address); 0: no limit.
+    #[arg(long, env = "CODECOLLAB_RUNS_PER_MINUTE", default_value_t = 600)]
+    runs_per_minute: u32,
+    /// Runs per minute of one guest; 0: no limit.
+    #[arg(long, env = "CODECOLLAB_GUEST_RUNS_PER_MINUTE", default_value_t = 60)]
+    guest_runs_per_minute: u32,
+    /// Runs queued or running at once of one user (and of one anonymous IP); 0: no limit.
+    #[arg(long, env = "CODECOLLAB_CONCURRENT_RUNS", default_value_t = 50)]
+    concurrent_runs: u32,
+    /// Runs queued or running at once of one guest; 0: no limit.
+    #[arg(long, env = "CODECOLLAB_GUEST_CONCURRENT_RUNS", default_value_t = 4)]
+    guest_concurrent_runs: u32,
+}
+
+impl AccountArgs {
+    fn config(&self) -> anyhow::Result<server::auth::AuthConfig> {
+        use server::auth::{AuthConfig, PerCaller, RateLimits, Signup};
+        let signup = Signup::parse(&self.signup)
+            .with_context(|| format!("--signup is open, invite or closed, not {}", self.signup))?;
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            anyhow::bail!("--public-url must start with http:// or https://, not {url:?}");
+        }
+        if self.session_idle_hours == 0 || self.session_lifetime_days == 0 {
+            anyhow::bail!("--session-idle-hours and --session-lifetime-days must be positive");
+        }
+        let hours = |h: u64| std::time::Duration::from_secs(h.saturating_mul(3600));
+        Ok(AuthConfig {
+            signup,
+            guests: self.guests,
+            anonymous_runs: self.anonymous_runs,
+            public_url: self.public_url.clone(),
+            accounts: accounts::AccountsConfig {
+                session_idle: hours(self.session_idle_hours),
+                session_lifetime: hours(self.session_lifetime_days.saturating_mul(24)),
+                ..Default::default()
+            },
+            limits: RateLimits {
+                login_per_ip_per_minute: self.login_attempts_per_minute,
+                login_per_username_per_minute: self.login_attempts_per_minute.div_ceil(3),
+                signups_per_ip_per_hour: self.signups_per_hour,
+                runs_per_minute: PerCaller {
+                    user: self.runs_per_minute,
+                    guest: self.guest_runs_per_minute,
+                    anonymous: self.runs_per_minute,
+                },
+                concurrent_runs: PerCaller {
+                    user: self.concurrent_runs,
+                    guest: self.guest_concurrent_runs,
+                    anonymous: self.concurrent_runs,
+                },
+            },
+        })
+    }
 }
 
 impl ServeArgs {
@@ -78,7 +170,9 @@ pub fn run(args: ServeArgs, engine: engine::Engine) -> anyhow::Result<ExitCode> 
     if connections.max_connections == 0 || args.header_timeout_secs == 0 {
         anyhow::bail!("--max-connections and --header-timeout-secs must be positive");
     }
+    let auth = args.accounts.config()?;
     let config = server::ServerConfig {
+        auth,
         workers,
         connections,
         max_queue: args.max_queue,

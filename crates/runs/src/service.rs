@@ -120,11 +120,13 @@ impl RunService {
         self.inner.finished.subscribe()
     }
 
-    /// Validates and queues a run; returns its id.
+    /// Validates and queues a run for `client` (fairness is per client), owned by `owner` (a
+    /// user id; none for an anonymous run); returns its id.
     pub async fn submit(
         &self,
         payload: &JobPayload,
         client: String,
+        owner: Option<String>,
         priority: i32,
     ) -> Result<String, SubmitError> {
         self.inner
@@ -140,6 +142,7 @@ impl RunService {
             priority,
             request: payload.to_json(),
             created_at_ms: now_ms(),
+            owner,
         };
         self.inner
             .hub

@@ -2,6 +2,7 @@
 //! in the store, an in-process worker pool.
 
 pub mod api;
+pub mod auth;
 mod compat;
 mod error;
 mod ids;
@@ -40,6 +41,8 @@ pub struct ServerConfig {
     /// How often an events WebSocket is pinged; a client that has not answered (or sent
     /// anything) for two of these is disconnected.
     pub websocket_ping: std::time::Duration,
+    /// Accounts: sign-up, guests, anonymous runs, sessions, rate limits.
+    pub auth: auth::AuthConfig,
 }
 
 impl Default for ServerConfig {
@@ -52,6 +55,7 @@ impl Default for ServerConfig {
             retention: std::time::Duration::from_secs(7 * 24 * 3600),
             connections: ConnectionLimits::default(),
             websocket_ping: std::time::Duration::from_secs(30),
+            auth: auth::AuthConfig::default(),
         }
     }
 }
@@ -64,6 +68,8 @@ pub struct AppState {
     pub config: Arc<ServerConfig>,
     /// Submitting, watching and executing runs (the workers of this process included).
     pub runs: RunService,
+    /// Accounts, credentials and rate limits.
+    pub auth: auth::Auth,
 }
 
 impl AppState {
@@ -79,11 +85,13 @@ impl AppState {
                 retention: config.retention,
             },
         );
+        let auth = auth::Auth::new(store.clone(), config.auth.clone());
         AppState {
             engine,
             store,
             config: Arc::new(config),
             runs,
+            auth,
         }
     }
 }
@@ -149,9 +157,13 @@ pub use runs::now_ms;
 pub fn router(state: AppState) -> Router {
     metrics::install();
     let limit = state.config.max_body_bytes;
-    api::routes()
-        .route("/metrics", axum::routing::get(metrics::render))
+    api::router()
         .fallback(web::fallback)
+        // After routing (it reads the matched route), before every handler.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::enforce,
+        ))
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(request_log::log))
         .layer(DefaultBodyLimit::max(limit))

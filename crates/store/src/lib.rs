@@ -7,10 +7,12 @@
 //! hosts coordinate only through the database (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite
 //! has one writer, so a single `UPDATE … RETURNING` is atomic).
 
+mod accounts;
 mod live;
 mod schema;
 mod shared;
 
+pub use accounts::{NewToken, NewUser, SessionRecord, TokenRecord, UserRecord};
 pub use live::{EVERY_RUN, Input, batch_sizes};
 pub use shared::{ReportedToolchain, Snippet};
 
@@ -90,6 +92,8 @@ pub struct NewJob {
     /// The run request, as JSON.
     pub request: String,
     pub created_at_ms: i64,
+    /// The user it belongs to; none for an anonymous run (reachable by its id alone).
+    pub owner: Option<String>,
 }
 
 /// The right to write about one attempt of a claimed job: which worker claimed it, and which
@@ -128,6 +132,7 @@ pub struct Job {
     pub created_at_ms: i64,
     pub started_at_ms: Option<i64>,
     pub finished_at_ms: Option<i64>,
+    pub owner: Option<String>,
 }
 
 impl Job {
@@ -141,8 +146,8 @@ impl Job {
     }
 }
 
-const JOB_COLUMNS: &str =
-    "id, client, priority, status, request, result, attempts, created_at, started_at, finished_at";
+const JOB_COLUMNS: &str = "id, client, priority, status, request, result, attempts, created_at, \
+                           started_at, finished_at, owner";
 
 fn job_from(row: &AnyRow) -> Result<Job, StoreError> {
     let get = |e| StoreError::Database {
@@ -160,6 +165,7 @@ fn job_from(row: &AnyRow) -> Result<Job, StoreError> {
         created_at_ms: row.try_get("created_at").map_err(get)?,
         started_at_ms: row.try_get("started_at").map_err(get)?,
         finished_at_ms: row.try_get("finished_at").map_err(get)?,
+        owner: row.try_get("owner").map_err(get)?,
     })
 }
 
@@ -251,14 +257,15 @@ impl Store {
 
     pub async fn enqueue(&self, job: &NewJob) -> Result<(), StoreError> {
         sqlx::query(
-            "INSERT INTO jobs (id, client, priority, status, request, attempts, created_at) \
-             VALUES ($1, $2, $3, 'queued', $4, 0, $5)",
+            "INSERT INTO jobs (id, client, priority, status, request, attempts, created_at, owner) \
+             VALUES ($1, $2, $3, 'queued', $4, 0, $5, $6)",
         )
         .bind(&job.id)
         .bind(&job.client)
         .bind(job.priority)
         .bind(&job.request)
         .bind(job.created_at_ms)
+        .bind(&job.owner)
         .execute(&self.pool)
         .await
         .map_err(db("enqueueing a job"))?;
@@ -428,6 +435,19 @@ impl Store {
         .await
         .map_err(db("requeueing expired jobs"))?;
         Ok(failed.rows_affected() + requeued.rows_affected())
+    }
+
+    /// Runs of `client` not finished yet (queued or running): its concurrency.
+    pub async fn active_runs(&self, client: &str) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running') AND client = $1",
+        )
+        .bind(client)
+        .fetch_one(&self.reads)
+        .await
+        .map_err(db("counting a client's runs"))?;
+        row.try_get::<i64, _>("n")
+            .map_err(db("counting a client's runs"))
     }
 
     pub async fn queue_depth(&self) -> Result<i64, StoreError> {

@@ -49,6 +49,53 @@ const TABLES: &[&str] = &[
         body TEXT NOT NULL,
         created_at BIGINT NOT NULL
     )",
+    // People. `username` is kept lower-case (unique); a guest has no password until it claims
+    // an account; an OIDC user is found by (issuer, subject).
+    "CREATE TABLE IF NOT EXISTS users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        email TEXT,
+        password_hash TEXT,
+        is_admin INTEGER NOT NULL DEFAULT 0,
+        is_guest INTEGER NOT NULL DEFAULT 0,
+        disabled INTEGER NOT NULL DEFAULT 0,
+        oidc_issuer TEXT,
+        oidc_subject TEXT,
+        created_at BIGINT NOT NULL
+    )",
+    "CREATE UNIQUE INDEX IF NOT EXISTS users_oidc ON users (oidc_issuer, oidc_subject)",
+    // Sign-in sessions, by the SHA-256 of their secret (a stolen database holds no session).
+    "CREATE TABLE IF NOT EXISTS sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        last_seen_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+    )",
+    "CREATE INDEX IF NOT EXISTS sessions_user ON sessions (user_id)",
+    // Personal API tokens, by the SHA-256 of their secret; `scopes` is space-separated.
+    "CREATE TABLE IF NOT EXISTS api_tokens (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        secret_hash TEXT NOT NULL UNIQUE,
+        scopes TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT,
+        last_used_at BIGINT,
+        revoked INTEGER NOT NULL DEFAULT 0
+    )",
+    "CREATE INDEX IF NOT EXISTS api_tokens_user ON api_tokens (user_id)",
+    // Sign-up invitations (when sign-up is by invitation), by the SHA-256 of their code; each
+    // is used once.
+    "CREATE TABLE IF NOT EXISTS invites (
+        code_hash TEXT PRIMARY KEY,
+        created_by TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL,
+        used_at BIGINT
+    )",
 ];
 
 /// Input sent to running runs from any process, numbered by the database (the types of an
@@ -126,13 +173,18 @@ async fn add_missing_columns(
     backend: Backend,
 ) -> Result<(), sqlx::Error> {
     use sqlx::Row;
-    const ADDED: &[(&str, &str)] = &[("cancel_requested", "INTEGER NOT NULL DEFAULT 0")];
-    for (column, definition) in ADDED {
+    const ADDED: &[(&str, &str, &str)] = &[
+        ("jobs", "cancel_requested", "INTEGER NOT NULL DEFAULT 0"),
+        // Who submitted the run (a user id); none for anonymous runs.
+        ("jobs", "owner", "TEXT"),
+        ("snippets", "owner", "TEXT"),
+    ];
+    for (table, column, definition) in ADDED {
         let present = match backend {
             Backend::Sqlite => {
-                let row = sqlx::query(
-                    "SELECT COUNT(*) AS n FROM pragma_table_info('jobs') WHERE name = $1",
-                )
+                let row = sqlx::query(&format!(
+                    "SELECT COUNT(*) AS n FROM pragma_table_info('{table}') WHERE name = $1"
+                ))
                 .bind(*column)
                 .fetch_one(&mut *connection)
                 .await?;
@@ -148,7 +200,7 @@ async fn add_missing_columns(
                 ""
             };
             sqlx::raw_sql(&format!(
-                "ALTER TABLE jobs ADD COLUMN {guard}{column} {definition}"
+                "ALTER TABLE {table} ADD COLUMN {guard}{column} {definition}"
             ))
             .execute(&mut *connection)
             .await?;

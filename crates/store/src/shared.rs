@@ -11,6 +11,8 @@ pub struct Snippet {
     pub id: String,
     pub body: String,
     pub created_at_ms: i64,
+    /// Who shared it (a user id); none when shared anonymously.
+    pub owner: Option<String>,
 }
 
 impl Store {
@@ -28,12 +30,13 @@ impl Store {
     /// Saves a snippet; `false` when the id is taken (the caller draws another).
     pub async fn insert_snippet(&self, snippet: &Snippet) -> Result<bool, StoreError> {
         let done = sqlx::query(
-            "INSERT INTO snippets (id, body, created_at) VALUES ($1, $2, $3) \
+            "INSERT INTO snippets (id, body, created_at, owner) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (id) DO NOTHING",
         )
         .bind(&snippet.id)
         .bind(&snippet.body)
         .bind(snippet.created_at_ms)
+        .bind(&snippet.owner)
         .execute(&self.pool)
         .await
         .map_err(db("saving a snippet"))?;
@@ -41,7 +44,7 @@ impl Store {
     }
 
     pub async fn snippet(&self, id: &str) -> Result<Option<Snippet>, StoreError> {
-        let row = sqlx::query("SELECT id, body, created_at FROM snippets WHERE id = $1")
+        let row = sqlx::query("SELECT id, body, created_at, owner FROM snippets WHERE id = $1")
             .bind(id)
             .fetch_optional(&self.reads)
             .await
@@ -52,6 +55,7 @@ impl Store {
                 id: row.try_get("id")?,
                 body: row.try_get("body")?,
                 created_at_ms: row.try_get("created_at")?,
+                owner: row.try_get("owner")?,
             })
         };
         read().map(Some).map_err(db("reading a snippet"))

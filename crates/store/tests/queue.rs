@@ -1,41 +1,11 @@
 //! One story of the job queue, told against every backend: real SQLite files and the real
 //! PostgreSQL server (127.0.0.1:5432, database `test`), each test in its own schema.
 
+mod support;
+
 use std::collections::HashSet;
 use std::sync::Arc;
-use store::{Backend, Completion, EVERY_RUN, Input, JobStatus, Lease, NewJob, Store};
-
-static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-
-/// A name no other test (in this or another process) uses; short enough for PostgreSQL (63).
-fn unique(name: &str) -> String {
-    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let short: String = name.chars().take(20).collect();
-    format!("t{}_{n}_{short}", std::process::id())
-}
-
-/// A private database of the given backend, and what removes it afterwards.
-struct Private {
-    store: Store,
-    drop_schema: Option<(Store, String)>,
-    sqlite_file: Option<std::path::PathBuf>,
-}
-
-impl Private {
-    async fn cleanup(self) {
-        if let Some((admin, schema)) = self.drop_schema {
-            admin
-                .execute_raw(&format!("DROP SCHEMA {schema} CASCADE"))
-                .await
-                .expect("drop schema");
-        }
-        if let Some(file) = self.sqlite_file {
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
-            }
-        }
-    }
-}
+use store::{Completion, EVERY_RUN, Input, JobStatus, Lease, NewJob, Store};
 
 const NO_EVENTS: &[Arc<str>] = &[];
 
@@ -49,42 +19,6 @@ fn done_at(result: &str, at_ms: i64) -> Completion<'_> {
     }
 }
 
-async fn open(backend: Backend, name: &str) -> Private {
-    match backend {
-        Backend::Sqlite => {
-            let path = std::env::temp_dir().join(format!("{}.sqlite", unique(name)));
-            let store = Store::connect(&format!("sqlite://{}", path.display()))
-                .await
-                .expect("sqlite");
-            Private {
-                store,
-                drop_schema: None,
-                sqlite_file: Some(path),
-            }
-        }
-        Backend::Postgres => {
-            let base = std::env::var("CODECOLLAB_TEST_POSTGRES")
-                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-            let schema = unique(name);
-            let admin = Store::connect(&base)
-                .await
-                .expect("PostgreSQL at 127.0.0.1:5432 (set CODECOLLAB_TEST_POSTGRES)");
-            admin
-                .execute_raw(&format!("CREATE SCHEMA {schema}"))
-                .await
-                .expect("schema");
-            let store = Store::connect(&format!("{base}?options=-c%20search_path%3D{schema}"))
-                .await
-                .expect("postgres");
-            Private {
-                store,
-                drop_schema: Some((admin, schema)),
-                sqlite_file: None,
-            }
-        }
-    }
-}
-
 fn job(id: &str, client: &str, priority: i32, at: i64) -> NewJob {
     NewJob {
         id: id.into(),
@@ -92,6 +26,7 @@ fn job(id: &str, client: &str, priority: i32, at: i64) -> NewJob {
         priority,
         request: format!("{{\"id\":\"{id}\"}}"),
         created_at_ms: at,
+        owner: None,
     }
 }
 
@@ -398,6 +333,7 @@ async fn a_snippet_is_kept_and_its_id_is_never_reused(store: Store) {
         id: "abc".into(),
         body: r#"{"language":"python"}"#.into(),
         created_at_ms: 7,
+        owner: Some("u1".into()),
     };
     assert!(store.insert_snippet(&snippet).await.expect("insert"));
     let other = store::Snippet {
@@ -494,33 +430,6 @@ async fn the_live_stream_is_written_by_the_lease_holder_and_read_in_order_anywhe
     );
 }
 
-macro_rules! story {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            use super::*;
-            $(
-            #[tokio::test]
-            async fn $name() {
-                let db = open(Backend::Sqlite, stringify!($name)).await;
-                super::$name(db.store.clone()).await;
-                db.cleanup().await;
-            }
-            )*
-        }
-        mod postgres {
-            use super::*;
-            $(
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() {
-                let db = open(Backend::Postgres, stringify!($name)).await;
-                super::$name(db.store.clone()).await;
-                db.cleanup().await;
-            }
-            )*
-        }
-    };
-}
-
 story!(
     claims_follow_priority_then_fairness_then_age,
     only_the_owner_finishes_a_job,
@@ -549,7 +458,7 @@ async fn an_unsupported_url_is_refused_clearly() {
 
 #[tokio::test]
 async fn a_database_from_before_a_column_existed_gets_it_at_start_up() {
-    let path = std::env::temp_dir().join(format!("{}.sqlite", unique("old-schema")));
+    let path = std::env::temp_dir().join(format!("{}.sqlite", support::unique("old-schema")));
     let url = format!("sqlite://{}", path.display());
     let old = Store::connect(&url).await.expect("create");
     old.execute_raw("ALTER TABLE jobs DROP COLUMN cancel_requested")
@@ -591,14 +500,14 @@ mod cancel_requests {
 
     #[tokio::test]
     async fn on_sqlite() {
-        let db = open(Backend::Sqlite, "cancel").await;
+        let db = support::open(store::Backend::Sqlite, "cancel").await;
         a_cancel_asked_anywhere_is_seen_by_the_worker(db.store.clone()).await;
         db.cleanup().await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn on_postgres() {
-        let db = open(Backend::Postgres, "cancel").await;
+        let db = support::open(store::Backend::Postgres, "cancel").await;
         a_cancel_asked_anywhere_is_seen_by_the_worker(db.store.clone()).await;
         db.cleanup().await;
     }

@@ -1,45 +1,52 @@
-//! The routes of the native API.
+//! The routes of the API, each with its access rule (see `table`).
 
 mod languages;
 mod runs;
 mod snippets;
 mod stream;
+mod table;
 
 use crate::AppState;
+use crate::auth::Access;
 use axum::Router;
-use axum::routing::{get, post};
 
-pub use runs::{FileBody, LimitsBody, RunBody, client_of, ready, submit, view, wait_final};
+pub use runs::{FileBody, LimitsBody, RunBody, ready, submit, view, visible_run, wait_final};
+pub use table::{RouteInfo, Table, access_of, routes};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/runs", post(runs::create))
-        .route("/api/v1/runs/{id}", get(runs::show))
-        .route("/api/v1/runs/{id}/cancel", post(runs::cancel))
-        .route("/api/v1/runs/{id}/events", get(stream::events))
-        .route("/api/v1/languages", get(languages::list))
-        .route("/api/v1/snippets", post(snippets::create))
-        .route("/api/v1/snippets/{id}", get(snippets::show))
-        .route("/submissions", post(crate::compat::judge0::create))
-        .route(
-            "/submissions/batch",
-            post(crate::compat::judge0::create_batch).get(crate::compat::judge0::show_batch),
-        )
-        .route("/submissions/{token}", get(crate::compat::judge0::show))
-        .route("/languages", get(crate::compat::judge0::languages))
-        .route("/languages/{id}", get(crate::compat::judge0::language))
-        .route("/statuses", get(crate::compat::judge0::statuses))
-        .route("/about", get(crate::compat::judge0::about))
-        .route("/config_info", get(crate::compat::judge0::config_info))
-        .route("/api/v2/execute", post(crate::compat::piston::execute))
-        .route("/api/v2/runtimes", get(crate::compat::piston::runtimes))
-        .route("/api/openapi.json", get(openapi))
-        .route(
-            "/docs",
-            get(|| async { axum::response::Html(include_str!("../docs/index.html")) }),
-        )
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(runs::ready))
+/// Every route: the native API, accounts, the compatible APIs, documents and probes.
+pub fn table() -> Table {
+    use crate::compat::{judge0, piston};
+    Table::new()
+        .post("/api/v1/runs", Access::Runs, runs::create)
+        .get("/api/v1/runs/{id}", Access::Runs, runs::show)
+        .post("/api/v1/runs/{id}/cancel", Access::Runs, runs::cancel)
+        .get("/api/v1/runs/{id}/events", Access::Runs, stream::events)
+        .get("/api/v1/languages", Access::Public, languages::list)
+        .post("/api/v1/snippets", Access::Runs, snippets::create)
+        .get("/api/v1/snippets/{id}", Access::Public, snippets::show)
+        .merge(crate::auth::auth_routes())
+        .merge(crate::auth::token_routes())
+        .merge(crate::auth::admin_routes())
+        .post("/submissions", Access::Runs, judge0::create)
+        .post("/submissions/batch", Access::Runs, judge0::create_batch)
+        .get("/submissions/batch", Access::Runs, judge0::show_batch)
+        .get("/submissions/{token}", Access::Runs, judge0::show)
+        .get("/languages", Access::Public, judge0::languages)
+        .get("/languages/{id}", Access::Public, judge0::language)
+        .get("/statuses", Access::Public, judge0::statuses)
+        .get("/about", Access::Public, judge0::about)
+        .get("/config_info", Access::Public, judge0::config_info)
+        .post("/api/v2/execute", Access::Runs, piston::execute)
+        .get("/api/v2/runtimes", Access::Public, piston::runtimes)
+        .get("/api/openapi.json", Access::Public, openapi)
+        .get("/docs", Access::Public, docs)
+        .get("/healthz", Access::Public, || async { "ok" })
+        .get("/readyz", Access::Public, runs::ready)
+        .get("/metrics", Access::Public, crate::metrics::render)
+}
+
+pub fn router() -> Router<AppState> {
+    table().into_parts().0
 }
 
 /// The OpenAPI document (written by hand next to the routes; a test checks they agree).
@@ -50,4 +57,8 @@ async fn openapi() -> impl axum::response::IntoResponse {
         [(axum::http::header::CONTENT_TYPE, "application/json")],
         OPENAPI,
     )
+}
+
+async fn docs() -> axum::response::Html<&'static str> {
+    axum::response::Html(include_str!("../docs/index.html"))
 }

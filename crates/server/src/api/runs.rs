@@ -1,15 +1,15 @@
 //! `/api/v1/runs`: submit, read, wait for and cancel runs.
 
 use crate::AppState;
+use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use engine::{RunInput, Stage};
 use runs::{JobPayload, PAYLOAD_VERSION, PayloadFile, SubmitError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 use store::Job;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -126,14 +126,13 @@ pub use runs::view;
 
 pub async fn create(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller,
     Query(query): Query<CreateQuery>,
     body: Result<Json<RunBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(body) = body?;
     let mut finished = state.runs.finished();
-    let id = submit(&state, &body, client_of(&headers, peer)).await?;
+    let id = submit(&state, &body, &caller).await?;
     if !query.wait {
         return Ok((
             StatusCode::CREATED,
@@ -169,8 +168,9 @@ async fn refuse_unavailable(state: &AppState, language: &str) -> Result<(), ApiE
     ))
 }
 
-/// Validates and enqueues a run; returns its id. Shared by every API that submits runs.
-pub async fn submit(state: &AppState, body: &RunBody, client: String) -> Result<String, ApiError> {
+/// Validates and enqueues a run for `caller` within their quotas; returns its id. Shared by
+/// every API that submits runs.
+pub async fn submit(state: &AppState, body: &RunBody, caller: &Caller) -> Result<String, ApiError> {
     let payload = body.to_payload(&state.engine)?;
     let request = payload.to_request(RunInput::Empty);
     state.engine.check(&request)?;
@@ -186,9 +186,11 @@ pub async fn submit(state: &AppState, body: &RunBody, client: String) -> Result<
             format!("an interactive run's initial stdin is at most {INTERACTIVE_STDIN_MAX} bytes"),
         ));
     }
+    let client = caller.client();
+    within_quota(state, caller, &client).await?;
     state
         .runs
-        .submit(&payload, client, priority)
+        .submit(&payload, client, caller.owner(), priority)
         .await
         .map_err(|e| match e {
             SubmitError::Invalid(e) => ApiError::from(e),
@@ -212,31 +214,53 @@ pub async fn wait_final(
     Ok(state.runs.wait(id, finished).await?)
 }
 
-pub fn client_of(headers: &HeaderMap, peer: SocketAddr) -> String {
-    headers
-        .get("x-client-id")
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| !v.is_empty() && v.len() <= 128)
-        .map(String::from)
-        .unwrap_or_else(|| peer.ip().to_string())
+/// Runs per minute and runs at once, per user, per guest and per anonymous IP.
+async fn within_quota(state: &AppState, caller: &Caller, client: &str) -> Result<(), ApiError> {
+    let limiters = &state.auth.limiters;
+    let (per_minute, at_once) = match &caller.principal {
+        None => (
+            &limiters.runs_anonymous,
+            limiters.config.concurrent_runs.anonymous,
+        ),
+        Some(p) if p.user.is_guest => (&limiters.runs_guest, limiters.config.concurrent_runs.guest),
+        Some(_) => (&limiters.runs_user, limiters.config.concurrent_runs.user),
+    };
+    per_minute.check(client)?;
+    if at_once > 0 && state.store.active_runs(client).await? >= i64::from(at_once) {
+        let mut error = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!("at most {at_once} runs at once: wait for one to finish"),
+        );
+        error.retry_after = Some(1);
+        return Err(error);
+    }
+    Ok(())
+}
+
+/// The run with this id if `caller` may see it; 404 alike for a run of someone else's and for
+/// no run (whether an id exists is not told).
+pub async fn visible_run(state: &AppState, caller: &Caller, id: &str) -> Result<Job, ApiError> {
+    match state.store.get(id).await? {
+        Some(job) if caller.may_see(job.owner.as_deref()) => Ok(job),
+        _ => Err(ApiError::not_found("run with this id")),
+    }
 }
 
 pub async fn show(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let job = state
-        .store
-        .get(&id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("run with this id"))?;
-    Ok(Json(view(&job)))
+    Ok(Json(view(&visible_run(&state, &caller, &id).await?)))
 }
 
 pub async fn cancel(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    visible_run(&state, &caller, &id).await?;
     match state.runs.cancel(&id).await? {
         None => Err(ApiError::not_found("run with this id")),
         Some(job) => Ok(Json(view(&job))),

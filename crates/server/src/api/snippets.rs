@@ -30,6 +30,7 @@ fn valid_id(id: &str) -> bool {
 
 pub async fn create(
     State(state): State<AppState>,
+    caller: crate::auth::Caller,
     body: Result<Json<SnippetBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let Json(body) = body?;
@@ -59,6 +60,7 @@ pub async fn create(
             id: crate::ids::base62(ID_LEN)?,
             body: text.clone(),
             created_at_ms: now_ms(),
+            owner: caller.owner(),
         };
         if state.store.insert_snippet(&snippet).await? {
             let url = format!("/s/{}", snippet.id);

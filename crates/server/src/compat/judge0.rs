@@ -3,17 +3,17 @@
 //! Submissions go through the same queue, limits and sandbox as native runs.
 
 use crate::AppState;
-use crate::api::{FileBody, LimitsBody, RunBody, client_of, submit, view, wait_final};
+use crate::api::{FileBody, LimitsBody, RunBody, submit, view, wait_final};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::Json;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use std::net::SocketAddr;
 
 pub const VERSION: &str = "1.13.1";
 
@@ -424,7 +424,7 @@ fn submission_view(job: &store::Job, base64: bool, fields: &str) -> Value {
 
 async fn create_one(
     state: &AppState,
-    client: String,
+    caller: &Caller,
     body: Value,
     base64: bool,
 ) -> Result<String, Response> {
@@ -432,13 +432,12 @@ async fn create_one(
         .map_err(|e| judge0_error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     let native = to_native(body, base64, state)
         .map_err(|e| judge0_error(StatusCode::UNPROCESSABLE_ENTITY, e))?;
-    submit(state, &native, client).await.map_err(from_api)
+    submit(state, &native, caller).await.map_err(from_api)
 }
 
 pub async fn create(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller,
     Query(options): Query<Options>,
     body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
@@ -450,7 +449,7 @@ pub async fn create(
     };
     let base64 = truthy(&options.base64_encoded);
     let mut finished = state.runs.finished();
-    let token = match create_one(&state, client_of(&headers, peer), body, base64).await {
+    let token = match create_one(&state, &caller, body, base64).await {
         Ok(token) => token,
         Err(response) => return response,
     };
@@ -472,11 +471,12 @@ pub async fn create(
 
 pub async fn show(
     State(state): State<AppState>,
+    caller: Caller,
     Path(token): Path<String>,
     Query(options): Query<Options>,
 ) -> Response {
     match state.store.get(&token).await {
-        Ok(Some(job)) => {
+        Ok(Some(job)) if caller.may_see(job.owner.as_deref()) => {
             let fields = options.fields.as_deref().unwrap_or(DEFAULT_FIELDS);
             Json(submission_view(
                 &job,
@@ -485,7 +485,7 @@ pub async fn show(
             ))
             .into_response()
         }
-        Ok(None) => judge0_error(StatusCode::NOT_FOUND, "Not Found"),
+        Ok(_) => judge0_error(StatusCode::NOT_FOUND, "Not Found"),
         Err(e) => from_api(e.into()),
     }
 }
@@ -497,8 +497,7 @@ pub struct BatchBody {
 
 pub async fn create_batch(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    caller: Caller,
     Query(options): Query<Options>,
     body: Result<Json<BatchBody>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
@@ -515,20 +514,21 @@ pub async fn create_batch(
         );
     }
     let base64 = truthy(&options.base64_encoded);
-    let client = client_of(&headers, peer);
     let mut tokens = Vec::with_capacity(batch.submissions.len());
     for body in batch.submissions {
-        tokens.push(
-            match create_one(&state, client.clone(), body, base64).await {
-                Ok(token) => json!({"token": token}),
-                Err(_) => json!({"error": "invalid submission"}),
-            },
-        );
+        tokens.push(match create_one(&state, &caller, body, base64).await {
+            Ok(token) => json!({"token": token}),
+            Err(_) => json!({"error": "invalid submission"}),
+        });
     }
     (StatusCode::CREATED, Json(Value::Array(tokens))).into_response()
 }
 
-pub async fn show_batch(State(state): State<AppState>, Query(options): Query<Options>) -> Response {
+pub async fn show_batch(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(options): Query<Options>,
+) -> Response {
     let Some(tokens) = options.tokens.as_deref().filter(|t| !t.is_empty()) else {
         return judge0_error(StatusCode::BAD_REQUEST, "tokens can't be blank");
     };
@@ -537,8 +537,10 @@ pub async fn show_batch(State(state): State<AppState>, Query(options): Query<Opt
     let mut submissions = Vec::new();
     for token in tokens.split(',').take(MAX_BATCH) {
         match state.store.get(token.trim()).await {
-            Ok(Some(job)) => submissions.push(submission_view(&job, base64, fields)),
-            Ok(None) => submissions.push(Value::Null),
+            Ok(Some(job)) if caller.may_see(job.owner.as_deref()) => {
+                submissions.push(submission_view(&job, base64, fields))
+            }
+            Ok(_) => submissions.push(Value::Null),
             Err(e) => return from_api(e.into()),
         }
     }

@@ -3,16 +3,16 @@
 //! same queue, limits and sandbox as native ones. Piston's errors are `{"message": …}`.
 
 use crate::AppState;
-use crate::api::{FileBody, LimitsBody, RunBody, client_of, submit, wait_final};
+use crate::api::{FileBody, LimitsBody, RunBody, submit, wait_final};
+use crate::auth::Caller;
 use crate::error::ApiError;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::net::SocketAddr;
 
 /// A Piston-shaped error: `{"message"}` alone, which the clients turn into their exception.
 fn piston_error(error: ApiError) -> Response {
@@ -183,7 +183,7 @@ fn stage(
 
 pub async fn execute(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    caller: Caller,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -209,7 +209,7 @@ pub async fn execute(
     };
     let body = to_native(request, &language.main_file);
     let mut finished = state.runs.finished();
-    let job = match submit(&state, &body, client_of(&headers, peer)).await {
+    let job = match submit(&state, &body, &caller).await {
         Ok(id) => wait_final(&state, &id, &mut finished).await,
         Err(e) => Err(e),
     };
