@@ -23,7 +23,8 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-function freePort() {
+/** A TCP port free on 127.0.0.1 at the time of asking. */
+export function freePort() {
   return new Promise((done, fail) => {
     const probe = createServer();
     probe.once('error', fail);
@@ -49,9 +50,15 @@ async function waitReady(base, child) {
   throw new Error(`${base} never became ready`);
 }
 
+/** Debian's Chromium (or CHROMIUM) through playwright-core. */
+export function launchBrowser() {
+  return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+}
+
 /**
  * Starts the server (or uses CODECOLLAB_URL) and a browser; `stop()` ends both. `serveArgs`
- * replace the default `--workers 2` (a server of one's own only).
+ * replace the default `--workers 2` (a server of one's own only); in them, `{base}` stands for
+ * the server's own base URL (`http://127.0.0.1:PORT`), e.g. `['--public-url', '{base}']`.
  */
 export async function start({ serveArgs = ['--workers', '2'] } = {}) {
   let base = process.env.CODECOLLAB_URL;
@@ -62,12 +69,13 @@ export async function start({ serveArgs = ['--workers', '2'] } = {}) {
     const port = await freePort();
     data = mkdtempSync(join(tmpdir(), 'codecollab-e2e-'));
     base = `http://127.0.0.1:${port}`;
-    child = spawn(bin, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', data, ...serveArgs], {
+    const args = serveArgs.map((arg) => String(arg).replaceAll('{base}', base));
+    child = spawn(bin, ['serve', '--bind', `127.0.0.1:${port}`, '--data-dir', data, ...args], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });
   }
   await waitReady(base, child);
-  const browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchBrowser();
   // SIGTERM lets runs in progress finish first; SIGKILL is the server gone at once (a crash).
   const stopServer = async (signal = 'SIGTERM') => {
     if (!child) return;

@@ -2,6 +2,7 @@
 //! user an admin), passwords (argon2id), sign-in sessions and personal API tokens (random
 //! secrets stored only as hashes), scopes. Knows no web framework; the store keeps the rows.
 
+pub mod oidc;
 pub mod password;
 pub mod principal;
 pub mod scope;

@@ -38,6 +38,8 @@ pub enum Via {
     Session { id_hash: String },
     /// A personal API token.
     Token { id: String, scopes: Scopes },
+    /// A JWT access token of the configured OpenID provider.
+    AccessToken { scopes: Scopes },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,7 +57,7 @@ impl Principal {
         }
         match &self.via {
             Via::Session { .. } => true,
-            Via::Token { scopes, .. } => scopes.contains(scope),
+            Via::Token { scopes, .. } | Via::AccessToken { scopes } => scopes.contains(scope),
         }
     }
 

@@ -6,6 +6,7 @@
 //! cache at once and bumps `revocations`, which open WebSockets watch. Another replica's
 //! revocation reaches this one within `CACHE_TTL`.
 
+use crate::oidc::{Identity, Oidc, OidcConfig, OidcError};
 use crate::password::{self, Hasher, WeakPassword};
 use crate::principal::{Principal, User, Via};
 use crate::scope::{Scope, Scopes};
@@ -13,7 +14,9 @@ use crate::{secret, username};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use store::{NewToken, NewUser, SessionRecord, Store, StoreError, TokenRecord};
+use store::{
+    NewToken, NewUser, OidcLogin, SessionRecord, Store, StoreError, TokenRecord, UserRecord,
+};
 use tokio::sync::watch;
 
 /// How long a resolved credential is trusted without reading the database again.
@@ -30,6 +33,8 @@ pub struct AccountsConfig {
     pub session_lifetime: Duration,
     /// Password hashes computed at once (each takes 19 MiB and a core for ~50 ms).
     pub hash_parallelism: usize,
+    /// Sign-in with this OpenID Connect provider, and its JWT access tokens as bearer tokens.
+    pub oidc: Option<OidcConfig>,
 }
 
 impl Default for AccountsConfig {
@@ -39,6 +44,7 @@ impl Default for AccountsConfig {
             session_lifetime: Duration::from_secs(30 * 24 * 3600),
             hash_parallelism: std::thread::available_parallelism()
                 .map_or(1, |n| (n.get() / 2).max(1)),
+            oidc: None,
         }
     }
 }
@@ -62,6 +68,10 @@ pub enum AccountError {
     NotGuest,
     #[error("{0}")]
     InvalidRequest(String),
+    #[error(transparent)]
+    Oidc(#[from] OidcError),
+    #[error("this sign-in is unknown or expired: start again")]
+    UnknownSignIn,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -99,6 +109,7 @@ struct Inner {
     hasher: Hasher,
     cache: Mutex<HashMap<String, Cached>>,
     revocations: watch::Sender<u64>,
+    oidc: Option<Oidc>,
 }
 
 /// Cheap to clone.
@@ -120,11 +131,13 @@ fn ms(duration: Duration) -> i64 {
 impl Accounts {
     pub fn new(store: Store, config: AccountsConfig) -> Self {
         let hasher = Hasher::new(config.hash_parallelism);
+        let oidc = config.oidc.clone().map(Oidc::new);
         Accounts {
             inner: Arc::new(Inner {
                 store,
                 config,
                 hasher,
+                oidc,
                 cache: Mutex::new(HashMap::new()),
                 revocations: watch::channel(0).0,
             }),
@@ -340,7 +353,7 @@ impl Accounts {
         let hash = self.inner.hasher.hash(new).await.map_err(internal)?;
         let keep = match &principal.via {
             Via::Session { id_hash } => Some(id_hash.as_str()),
-            Via::Token { .. } => None,
+            Via::Token { .. } | Via::AccessToken { .. } => None,
         };
         self.inner
             .store
@@ -577,5 +590,160 @@ impl Accounts {
             )
             .await?;
         Ok(code)
+    }
+
+    pub fn oidc(&self) -> Option<&Oidc> {
+        self.inner.oidc.as_ref()
+    }
+
+    /// Starts an OpenID Connect sign-in: the provider's URL to send the browser to, and the
+    /// `state` to bind to the browser (a cookie) until it comes back.
+    pub async fn oidc_start(&self, return_to: &str) -> Result<(String, String), AccountError> {
+        let oidc = self
+            .inner
+            .oidc
+            .as_ref()
+            .ok_or(AccountError::UnknownSignIn)?;
+        let attempt = oidc.start().await?;
+        self.inner
+            .store
+            .insert_oidc_login(&OidcLogin {
+                state_hash: secret::hash(&attempt.state),
+                nonce: attempt.nonce,
+                verifier: attempt.verifier,
+                return_to: return_to.to_string(),
+                expires_at_ms: now_ms() + 10 * 60_000,
+            })
+            .await?;
+        Ok((attempt.url, attempt.state))
+    }
+
+    /// Ends an OpenID Connect sign-in: the user linked to the provider's identity (made on the
+    /// first sign-in), signed in, and where to send the browser.
+    pub async fn oidc_finish(
+        &self,
+        state: &str,
+        code: &str,
+    ) -> Result<(Created, String), AccountError> {
+        let oidc = self
+            .inner
+            .oidc
+            .as_ref()
+            .ok_or(AccountError::UnknownSignIn)?;
+        let login = self
+            .inner
+            .store
+            .take_oidc_login(&secret::hash(state), now_ms())
+            .await?
+            .ok_or(AccountError::UnknownSignIn)?;
+        let identity = oidc.finish(code, &login.verifier, &login.nonce).await?;
+        let user = self.linked_user(&identity).await?;
+        if user.disabled {
+            return Err(AccountError::Disabled);
+        }
+        let session_secret = self.new_session(&user.id).await?;
+        Ok((
+            Created {
+                user: User::from(&user),
+                session_secret,
+            },
+            login.return_to,
+        ))
+    }
+
+    /// The user of a provider identity: found by (issuer, subject), or made now with a name
+    /// from the provider's claims (a suffix when taken).
+    async fn linked_user(&self, identity: &Identity) -> Result<UserRecord, AccountError> {
+        let store = &self.inner.store;
+        if let Some(user) = store
+            .user_by_oidc(&identity.issuer, &identity.subject)
+            .await?
+        {
+            return Ok(user);
+        }
+        let wanted = identity
+            .preferred_username
+            .clone()
+            .or_else(|| {
+                identity
+                    .email
+                    .as_ref()
+                    .and_then(|e| e.split('@').next().map(String::from))
+            })
+            .unwrap_or_else(|| identity.subject.clone());
+        let base = username::sanitize(&wanted);
+        for attempt in 0..12 {
+            let name = match attempt {
+                0 => base.clone(),
+                1..=8 => format!("{}-{}", base, attempt + 1),
+                _ => format!(
+                    "{}-{}",
+                    base,
+                    secret::random_base62(6).map_err(internal)?.to_lowercase()
+                ),
+            };
+            let made = store
+                .insert_user(&NewUser {
+                    id: secret::id().map_err(internal)?,
+                    username: name.clone(),
+                    display_name: identity.name.clone().unwrap_or(name),
+                    email: identity.email.clone(),
+                    password_hash: None,
+                    is_admin: false,
+                    admin_if_first: true,
+                    is_guest: false,
+                    oidc: Some((identity.issuer.clone(), identity.subject.clone())),
+                    created_at_ms: now_ms(),
+                })
+                .await?;
+            if let Some(user) = made {
+                tracing::info!(user = %user.id, username = %user.username, "signed up with OpenID Connect");
+                return Ok(user);
+            }
+            // Taken: the name, or the identity itself by a concurrent first sign-in.
+            if let Some(user) = store
+                .user_by_oidc(&identity.issuer, &identity.subject)
+                .await?
+            {
+                return Ok(user);
+            }
+        }
+        Err(internal("no free username for a new OpenID Connect user"))
+    }
+
+    /// The principal behind an `Authorization: Bearer` value: one of our API tokens, or a JWT
+    /// access token of the configured provider. None when it is neither valid one.
+    pub async fn bearer(&self, token: &str) -> Result<Option<Principal>, AccountError> {
+        if token.starts_with(secret::TOKEN_PREFIX) {
+            return self.token(token).await;
+        }
+        let Some(oidc) = self.inner.oidc.as_ref() else {
+            return Ok(None);
+        };
+        if !crate::oidc::looks_like_jwt(token) {
+            return Ok(None);
+        }
+        let key = format!("j:{}", secret::hash(token));
+        if let Some(hit) = self.cached(&key) {
+            return Ok(hit);
+        }
+        let identity = match oidc.access_token(token).await {
+            Ok(identity) => identity,
+            Err(OidcError::InvalidToken(reason)) => {
+                tracing::debug!("refused an access token: {reason}");
+                self.remember(key, None);
+                return Ok(None);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let user = self.linked_user(&identity).await?;
+        let principal = (!user.disabled).then(|| Principal {
+            user: User::from(&user),
+            via: Via::AccessToken {
+                scopes: Scopes::from_text(identity.scope.as_deref().unwrap_or("")),
+            },
+        });
+        self.remember(key, principal.clone());
+        Ok(principal)
     }
 }

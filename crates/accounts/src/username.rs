@@ -49,6 +49,35 @@ pub fn normalize(name: &str) -> Result<String, String> {
     Ok(name)
 }
 
+/// A valid username made from any name (an identity provider's): lower case, other characters
+/// as `-`, a letter first, cut to the maximum, never reserved.
+pub fn sanitize(name: &str) -> String {
+    let mut out: String = name
+        .trim()
+        .to_lowercase()
+        .chars()
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    if !out.starts_with(|c: char| c.is_ascii_lowercase()) {
+        out.insert(0, 'u');
+    }
+    out.truncate(MAX - 7);
+    while out.len() < MIN {
+        out.push('0');
+    }
+    if normalize(&out).is_err() {
+        out = format!("u-{out}");
+        out.truncate(MAX - 7);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -121,6 +121,31 @@ const KEYS: &[Key] = &[
         "CODECOLLAB_GUEST_CONCURRENT_RUNS",
         SERVE,
     ),
+    (
+        "oidc_issuer",
+        "--oidc-issuer",
+        "CODECOLLAB_OIDC_ISSUER",
+        SERVE,
+    ),
+    (
+        "oidc_client_id",
+        "--oidc-client-id",
+        "CODECOLLAB_OIDC_CLIENT_ID",
+        SERVE,
+    ),
+    (
+        "oidc_client_secret",
+        "--oidc-client-secret",
+        "CODECOLLAB_OIDC_CLIENT_SECRET",
+        SERVE,
+    ),
+    ("oidc_name", "--oidc-name", "CODECOLLAB_OIDC_NAME", SERVE),
+    (
+        "oidc_audience",
+        "--oidc-audience",
+        "CODECOLLAB_OIDC_AUDIENCE",
+        SERVE,
+    ),
 ];
 
 fn config_path(args: &[OsString]) -> Option<OsString> {

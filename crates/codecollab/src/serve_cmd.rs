@@ -85,6 +85,21 @@ pub struct AccountArgs {
     /// Runs queued or running at once of one guest; 0: no limit.
     #[arg(long, env = "CODECOLLAB_GUEST_CONCURRENT_RUNS", default_value_t = 4)]
     guest_concurrent_runs: u32,
+    /// Sign-in with this OpenID Connect provider (its issuer URL); needs --public-url, whose
+    /// `/api/v1/auth/oidc/callback` is the redirect URI to register with the provider.
+    #[arg(long, env = "CODECOLLAB_OIDC_ISSUER", requires_all = ["oidc_client_id", "oidc_client_secret", "public_url"])]
+    oidc_issuer: Option<String>,
+    #[arg(long, env = "CODECOLLAB_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// Better given in the environment or the config file than on a command line.
+    #[arg(long, env = "CODECOLLAB_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
+    /// The provider's name on the sign-in button.
+    #[arg(long, env = "CODECOLLAB_OIDC_NAME", default_value = "OpenID Connect")]
+    oidc_name: String,
+    /// The audience (`aud`) the provider's JWT access tokens must carry (default: the client id).
+    #[arg(long, env = "CODECOLLAB_OIDC_AUDIENCE")]
+    oidc_audience: Option<String>,
 }
 
 impl AccountArgs {
@@ -101,6 +116,31 @@ impl AccountArgs {
             anyhow::bail!("--session-idle-hours and --session-lifetime-days must be positive");
         }
         let hours = |h: u64| std::time::Duration::from_secs(h.saturating_mul(3600));
+        let oidc = match (
+            &self.oidc_issuer,
+            &self.oidc_client_id,
+            &self.oidc_client_secret,
+        ) {
+            (Some(issuer), Some(client_id), Some(client_secret)) => {
+                let public = self.public_url.as_deref().unwrap_or_default();
+                Some(accounts::oidc::OidcConfig {
+                    issuer: issuer.clone(),
+                    client_id: client_id.clone(),
+                    client_secret: client_secret.clone(),
+                    name: self.oidc_name.clone(),
+                    redirect_uri: format!(
+                        "{}/api/v1/auth/oidc/callback",
+                        public.trim_end_matches('/')
+                    ),
+                    audience: self
+                        .oidc_audience
+                        .clone()
+                        .unwrap_or_else(|| client_id.clone()),
+                })
+            }
+            (None, _, _) => None,
+            _ => anyhow::bail!("--oidc-issuer needs --oidc-client-id and --oidc-client-secret"),
+        };
         Ok(AuthConfig {
             signup,
             guests: self.guests,
@@ -109,6 +149,7 @@ impl AccountArgs {
             accounts: accounts::AccountsConfig {
                 session_idle: hours(self.session_idle_hours),
                 session_lifetime: hours(self.session_lifetime_days.saturating_mul(24)),
+                oidc,
                 ..Default::default()
             },
             limits: RateLimits {

@@ -136,6 +136,15 @@ fn rows(world: &World) -> Vec<Row> {
             Some(json!({"current_password": PASSWORD, "new_password": "short"})),
             [400, 400, 401, 401, 400, 401, 401, 403, 401],
         ),
+        // Public; this server has no provider configured, which it says to anyone.
+        same("GET", "/api/v1/auth/oidc/login", None, [404; 9]),
+        row(
+            "GET",
+            "/api/v1/auth/oidc/callback",
+            "/api/v1/auth/oidc/callback?code=x&state=y".into(),
+            None,
+            [404; 9],
+        ),
         same("GET", "/api/v1/me", None, SIGNED_IN),
         same("GET", "/api/v1/tokens", None, SESSION),
         same(

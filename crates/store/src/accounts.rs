@@ -527,4 +527,67 @@ impl Store {
             .map_err(db("returning an invitation"))?;
         Ok(())
     }
+
+    /// Keeps an OpenID Connect sign-in until the provider sends the browser back (and forgets
+    /// those abandoned long ago).
+    pub async fn insert_oidc_login(&self, login: &OidcLogin) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM oidc_logins WHERE expires_at < $1")
+            .bind(login.expires_at_ms - 86_400_000)
+            .execute(&self.pool)
+            .await
+            .map_err(db("keeping a sign-in"))?;
+        sqlx::query(
+            "INSERT INTO oidc_logins (state_hash, nonce, verifier, return_to, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&login.state_hash)
+        .bind(&login.nonce)
+        .bind(&login.verifier)
+        .bind(&login.return_to)
+        .bind(login.expires_at_ms)
+        .execute(&self.pool)
+        .await
+        .map_err(db("keeping a sign-in"))?;
+        Ok(())
+    }
+
+    /// Takes a sign-in under way (once); none when unknown or expired.
+    pub async fn take_oidc_login(
+        &self,
+        state_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<OidcLogin>, StoreError> {
+        let row = sqlx::query(
+            "DELETE FROM oidc_logins WHERE state_hash = $1 \
+             RETURNING state_hash, nonce, verifier, return_to, expires_at",
+        )
+        .bind(state_hash)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db("taking a sign-in"))?;
+        let Some(row) = row else { return Ok(None) };
+        let read = || -> Result<OidcLogin, sqlx::Error> {
+            Ok(OidcLogin {
+                state_hash: row.try_get("state_hash")?,
+                nonce: row.try_get("nonce")?,
+                verifier: row.try_get("verifier")?,
+                return_to: row.try_get("return_to")?,
+                expires_at_ms: row.try_get("expires_at")?,
+            })
+        };
+        let login = read().map_err(db("taking a sign-in"))?;
+        Ok((login.expires_at_ms > now_ms).then_some(login))
+    }
+}
+
+/// An OpenID Connect sign-in under way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OidcLogin {
+    pub state_hash: String,
+    pub nonce: String,
+    /// The PKCE code verifier.
+    pub verifier: String,
+    /// Where the browser goes once signed in (a path of ours).
+    pub return_to: String,
+    pub expires_at_ms: i64,
 }

@@ -12,7 +12,7 @@ mod live;
 mod schema;
 mod shared;
 
-pub use accounts::{NewToken, NewUser, SessionRecord, TokenRecord, UserRecord};
+pub use accounts::{NewToken, NewUser, OidcLogin, SessionRecord, TokenRecord, UserRecord};
 pub use live::{EVERY_RUN, Input, batch_sizes};
 pub use shared::{ReportedToolchain, Snippet};
 

@@ -96,6 +96,15 @@ const TABLES: &[&str] = &[
         expires_at BIGINT NOT NULL,
         used_at BIGINT
     )",
+    // OpenID Connect sign-ins under way: what the callback needs, by the SHA-256 of the
+    // `state` the provider echoes (whichever replica the browser comes back to).
+    "CREATE TABLE IF NOT EXISTS oidc_logins (
+        state_hash TEXT PRIMARY KEY,
+        nonce TEXT NOT NULL,
+        verifier TEXT NOT NULL,
+        return_to TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+    )",
 ];
 
 /// Input sent to running runs from any process, numbered by the database (the types of an

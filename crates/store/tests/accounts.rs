@@ -203,10 +203,73 @@ async fn an_invitation_is_taken_once_and_can_be_given_back(store: Store) {
     assert!(!store.take_invite("nope", 50).await.expect("take"));
 }
 
+async fn an_oidc_sign_in_is_taken_once_before_it_expires(store: Store) {
+    let login = store::OidcLogin {
+        state_hash: "st".into(),
+        nonce: "n".into(),
+        verifier: "v".into(),
+        return_to: "/".into(),
+        expires_at_ms: 100,
+    };
+    store.insert_oidc_login(&login).await.expect("keep");
+    assert_eq!(
+        store.take_oidc_login("st", 50).await.expect("take"),
+        Some(login.clone())
+    );
+    assert_eq!(
+        store.take_oidc_login("st", 50).await.expect("take"),
+        None,
+        "once"
+    );
+    store
+        .insert_oidc_login(&store::OidcLogin {
+            state_hash: "late".into(),
+            ..login
+        })
+        .await
+        .expect("keep");
+    assert_eq!(
+        store.take_oidc_login("late", 150).await.expect("take"),
+        None,
+        "expired"
+    );
+    let linked = NewUser {
+        oidc: Some(("https://idp".into(), "sub-1".into())),
+        password_hash: None,
+        ..user("o", "olga")
+    };
+    store
+        .insert_user(&linked)
+        .await
+        .expect("insert")
+        .expect("new");
+    let found = store
+        .user_by_oidc("https://idp", "sub-1")
+        .await
+        .expect("read");
+    assert_eq!(found.map(|u| u.id), Some("o".to_string()));
+    let twice = NewUser {
+        username: "olga2".into(),
+        ..linked
+    };
+    assert_eq!(
+        store
+            .insert_user(&NewUser {
+                id: "o2".into(),
+                ..twice
+            })
+            .await
+            .expect("insert"),
+        None,
+        "one user per (issuer, subject)"
+    );
+}
+
 story!(
     the_first_user_is_an_admin_and_names_are_unique,
     a_guest_claims_an_account_keeping_its_id,
     sessions_and_tokens_are_found_by_hash_with_their_user,
     disabling_a_user_ends_their_sessions,
     an_invitation_is_taken_once_and_can_be_given_back,
+    an_oidc_sign_in_is_taken_once_before_it_expires,
 );

@@ -111,7 +111,7 @@ impl Auth {
         }
     }
 
-    fn secure_cookies(&self) -> bool {
+    pub(crate) fn secure_cookies(&self) -> bool {
         self.config
             .public_url
             .as_deref()
@@ -250,7 +250,7 @@ pub fn forbidden(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -322,7 +322,7 @@ pub async fn enforce(State(state): State<AppState>, mut request: Request, next: 
     let mut caller = Caller::anonymous(ip);
     let mut clear_cookie = false;
     if let Some(token) = presented_token(&request, &route) {
-        match auth.accounts.token(&token).await {
+        match auth.accounts.bearer(&token).await {
             Ok(Some(principal)) => {
                 caller.principal = Some(principal);
                 caller.credential = Some(Credential::Token(token));
@@ -416,7 +416,7 @@ impl Auth {
         let resolved = match &caller.credential {
             None => return true,
             Some(Credential::Session(secret)) => self.accounts.session(secret).await,
-            Some(Credential::Token(secret)) => self.accounts.token(secret).await,
+            Some(Credential::Token(secret)) => self.accounts.bearer(secret).await,
         };
         matches!(resolved, Ok(Some(_)))
     }

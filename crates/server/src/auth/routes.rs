@@ -24,6 +24,8 @@ pub fn auth_routes() -> Table {
         .post("/api/v1/auth/claim", Access::Session, claim)
         .post("/api/v1/auth/password", Access::Session, change_password)
         .get("/api/v1/me", Access::SignedIn, me)
+        .get("/api/v1/auth/oidc/login", Access::Public, oidc_login)
+        .get("/api/v1/auth/oidc/callback", Access::Public, oidc_callback)
 }
 
 pub fn token_routes() -> Table {
@@ -67,6 +69,18 @@ impl From<AccountError> for ApiError {
             AccountError::InvalidInvite => ApiError::bad_request("invalid_invite", message),
             AccountError::NotGuest => ApiError::bad_request("not_a_guest", message),
             AccountError::InvalidRequest(_) => ApiError::bad_request("invalid_request", message),
+            AccountError::UnknownSignIn => ApiError::bad_request("invalid_state", message),
+            AccountError::Oidc(accounts::oidc::OidcError::InvalidToken(_)) => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials", message)
+            }
+            AccountError::Oidc(e @ accounts::oidc::OidcError::Provider(_)) => {
+                tracing::warn!("OpenID Connect: {e}");
+                ApiError::new(
+                    StatusCode::BAD_GATEWAY,
+                    "identity_provider_unavailable",
+                    "the identity provider could not be reached: try again later",
+                )
+            }
             AccountError::Store(e) => ApiError::internal(e),
             AccountError::Internal(e) => ApiError::internal(e),
         }
@@ -108,7 +122,7 @@ async fn config(State(state): State<AppState>) -> Json<Value> {
         "signup": config.signup.as_str(),
         "guests": config.guests,
         "anonymous_runs": config.anonymous_runs,
-        "oidc": null,
+        "oidc": state.auth.accounts.oidc().map(|o| json!({"name": o.config().name})),
     }))
 }
 
@@ -283,7 +297,7 @@ async fn change_password(
 fn scopes_of(principal: &Principal) -> Vec<&'static str> {
     let scopes = match &principal.via {
         Via::Session { .. } => Scopes::all(),
-        Via::Token { scopes, .. } => *scopes,
+        Via::Token { scopes, .. } | Via::AccessToken { scopes } => *scopes,
     };
     scopes
         .iter()
@@ -294,10 +308,10 @@ fn scopes_of(principal: &Principal) -> Vec<&'static str> {
 
 async fn me(caller: Caller) -> Result<Json<Value>, ApiError> {
     let principal = caller.signed_in()?;
-    let via = if principal.is_session() {
-        "session"
-    } else {
-        "token"
+    let via = match principal.via {
+        Via::Session { .. } => "session",
+        Via::Token { .. } => "token",
+        Via::AccessToken { .. } => "access_token",
     };
     Ok(Json(json!({
         "user": full_user_json(&principal.user),
@@ -464,4 +478,140 @@ async fn create_invite(
         StatusCode::CREATED,
         Json(json!({"code": code, "expires_at": expires_at})),
     ))
+}
+
+/// The cookie that binds a sign-in under way to the browser that started it (a code and state
+/// sent to another browser sign nobody in).
+const OIDC_COOKIE: &str = "cc_oidc";
+const OIDC_COOKIE_PATH: &str = "/api/v1/auth/oidc";
+
+#[derive(Debug, Deserialize)]
+struct OidcLoginQuery {
+    #[serde(default)]
+    return_to: Option<String>,
+}
+
+/// A path of ours to go back to; anything else (another site: `//evil`, `https://…`) is `/`.
+fn local_path(path: Option<&str>) -> String {
+    match path {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.into(),
+        _ => "/".into(),
+    }
+}
+
+fn no_oidc() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "oidc_not_configured",
+        "this server has no OpenID Connect provider",
+    )
+}
+
+fn redirect(to: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = axum::http::HeaderValue::from_str(to) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+async fn oidc_login(
+    State(state): State<AppState>,
+    axum::extract::Query(query): axum::extract::Query<OidcLoginQuery>,
+) -> Result<Response, ApiError> {
+    if state.auth.accounts.oidc().is_none() {
+        return Err(no_oidc());
+    }
+    let return_to = local_path(query.return_to.as_deref());
+    let (url, oidc_state) = state.auth.accounts.oidc_start(&return_to).await?;
+    let mut response = redirect(&url);
+    let secure = if state.auth.secure_cookies() {
+        "; Secure"
+    } else {
+        ""
+    };
+    if let Ok(cookie) = axum::http::HeaderValue::from_str(&format!(
+        "{OIDC_COOKIE}={oidc_state}; Path={OIDC_COOKIE_PATH}; HttpOnly; SameSite=Lax; Max-Age=600{secure}"
+    )) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+struct CallbackQuery {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    error_description: Option<String>,
+}
+
+async fn oidc_callback(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Query(query): axum::extract::Query<CallbackQuery>,
+) -> Result<Response, ApiError> {
+    if state.auth.accounts.oidc().is_none() {
+        return Err(no_oidc());
+    }
+    if let Some(error) = query.error {
+        return Err(ApiError::bad_request(
+            "oidc_refused",
+            format!(
+                "the identity provider did not sign you in: {error}{}",
+                query
+                    .error_description
+                    .map(|d| format!(" ({d})"))
+                    .unwrap_or_default()
+            ),
+        ));
+    }
+    let (Some(code), Some(oidc_state)) = (query.code, query.state) else {
+        return Err(ApiError::bad_request(
+            "invalid_request",
+            "the callback needs code and state",
+        ));
+    };
+    if super::cookie(&headers, OIDC_COOKIE) != Some(oidc_state.as_str()) {
+        return Err(ApiError::bad_request(
+            "invalid_state",
+            "this sign-in was not started in this browser: start again",
+        ));
+    }
+    let (created, return_to) = state.auth.accounts.oidc_finish(&oidc_state, &code).await?;
+    let mut response = redirect(&local_path(Some(&return_to)));
+    let cookies = response.headers_mut();
+    cookies.insert(
+        header::SET_COOKIE,
+        state.auth.session_cookie(&created.session_secret),
+    );
+    if let Ok(clear) = axum::http::HeaderValue::from_str(&format!(
+        "{OIDC_COOKIE}=; Path={OIDC_COOKIE_PATH}; HttpOnly; SameSite=Lax; Max-Age=0"
+    )) {
+        cookies.append(header::SET_COOKIE, clear);
+    }
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn only_our_own_paths_are_returned_to() {
+        assert_eq!(local_path(Some("/s/abc?x=1")), "/s/abc?x=1");
+        for outside in [
+            "//evil.example/x",
+            "https://evil.example",
+            "evil",
+            "/\\evil",
+        ] {
+            assert_eq!(local_path(Some(outside)), "/", "{outside}");
+        }
+        assert_eq!(local_path(None), "/");
+    }
 }
