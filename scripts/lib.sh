@@ -22,7 +22,7 @@ require_root() {
 
 require_cargo() {
   if ! command -v cargo >/dev/null 2>&1; then
-    echo "$0: cargo (Rust 1.85 or newer) is needed; this machine image provides it under ~/.cargo/bin" >&2
+    echo "$0: cargo (Rust 1.88 or newer) is needed; this machine image provides it under ~/.cargo/bin" >&2
     exit 1
   fi
 }
