@@ -31,7 +31,7 @@ pub struct AccountsConfig {
     pub session_idle: Duration,
     /// A session ends this long after sign-in, whatever its use.
     pub session_lifetime: Duration,
-    /// Password hashes computed at once (each takes 19 MiB and a core for ~50 ms).
+    /// Password hashes computed at once (each takes 64 MiB and a core for ~150 ms).
     pub hash_parallelism: usize,
     /// Sign-in with this OpenID Connect provider, and its JWT access tokens as bearer tokens.
     pub oidc: Option<OidcConfig>,

@@ -533,3 +533,43 @@ fn a_password_change_ends_the_other_sessions() {
     );
     assert_eq!(wrong.body["code"], "invalid_credentials");
 }
+
+#[test]
+fn an_expired_token_is_refused() {
+    let server = start(unlimited());
+    let mut ann = sign_up(&server, "ann");
+    let secret = token(&mut ann, &["runs"]);
+    assert_eq!(
+        Client::with_token(&server, &secret)
+            .get("/api/v1/me")
+            .status,
+        200
+    );
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let store = store::Store::connect(&server.url).await.expect("store");
+        store
+            .execute_raw("UPDATE api_tokens SET expires_at = 1")
+            .await
+            .expect("expire");
+    });
+    std::thread::sleep(accounts::CACHE_TTL + Duration::from_millis(100));
+    let reply = Client::with_token(&server, &secret).get("/api/v1/me");
+    assert_eq!(
+        (reply.status, reply.body["code"].as_str()),
+        (401, Some("unauthenticated"))
+    );
+    let bad = ann.post(
+        "/api/v1/tokens",
+        &json!({"name": "x", "scopes": ["runs"], "expires_in_days": 0}),
+    );
+    assert_eq!(bad.status, 400, "{}", bad.body);
+    let unknown = ann.post("/api/v1/tokens", &json!({"name": "x", "scopes": ["root"]}));
+    assert!(
+        unknown.body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("root")),
+        "{}",
+        unknown.body
+    );
+}
