@@ -9,15 +9,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 seconds=${1:-10}
-cargo build --release -q -p codecollab
-data=$(mktemp -d)
 port=18182
 base="http://127.0.0.1:$port"
-target/release/codecollab serve --bind "127.0.0.1:$port" --data-dir "$data" --workers 1 \
-  --login-attempts-per-minute 0 --signups-per-hour 0 > "$data/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 100); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.1; done
+serve_release "$port" --workers 1 --login-attempts-per-minute 0 --signups-per-hour 0
 password='correct horse battery staple'
 cookie=$(curl -s -D - -o /dev/null -X POST "$base/api/v1/auth/signup" -H 'content-type: application/json' \
   -d "{\"username\": \"bench\", \"password\": \"$password\"}" | awk -F'[=;]' 'tolower($0) ~ /^set-cookie: cc_session=/ {print $2}')

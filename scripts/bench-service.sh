@@ -8,13 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 seconds=${1:-10}
-cargo build --release -q -p codecollab
-data=$(mktemp -d)
 port=18181
-target/release/codecollab serve --bind "127.0.0.1:$port" --data-dir "$data" --workers 2 > "$data/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+serve_release "$port" --workers 2
 write_hello_lua "$data/post.lua"
 # Warm-up: toolchain detection, page cache, slots.
 warm_up "$port"

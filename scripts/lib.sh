@@ -54,3 +54,19 @@ warm_up() {
       -d "$HELLO_RUN" >/dev/null
   done
 }
+
+# serve_release PORT [ARGS...]: builds and starts a release `codecollab serve` on 127.0.0.1:PORT
+# with a fresh data dir (`$data`), stopped and removed when the script exits; returns when it
+# is ready.
+serve_release() {
+  local port=$1; shift
+  cargo build --release -q -p codecollab
+  data=$(mktemp -d)
+  target/release/codecollab serve --bind "127.0.0.1:$port" --data-dir "$data" "$@" > "$data/serve.log" 2>&1 &
+  server=$!
+  trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$data"' EXIT
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && return 0; sleep 0.1; done
+  echo "codecollab serve did not become ready:" >&2
+  cat "$data/serve.log" >&2
+  return 1
+}

@@ -187,14 +187,19 @@ impl Oidc {
         &self.config
     }
 
+    /// GETs a JSON document of the provider (with an access token for userinfo).
     async fn get_json<T: serde::de::DeserializeOwned + Send + 'static>(
         &self,
         url: String,
+        bearer: Option<String>,
     ) -> Result<T, OidcError> {
         let agent = self.agent.clone();
         tokio::task::spawn_blocking(move || {
-            agent
-                .get(&url)
+            let mut request = agent.get(&url);
+            if let Some(token) = bearer {
+                request = request.set("authorization", &format!("Bearer {token}"));
+            }
+            request
                 .call()
                 .map_err(provider)?
                 .into_json::<T>()
@@ -213,7 +218,7 @@ impl Oidc {
             "{}/.well-known/openid-configuration",
             self.config.issuer.trim_end_matches('/')
         );
-        let discovery: Discovery = self.get_json(url).await?;
+        let discovery: Discovery = self.get_json(url, None).await?;
         if discovery.issuer != self.config.issuer {
             return Err(OidcError::Provider(format!(
                 "the provider calls itself {:?}, not {:?}",
@@ -315,7 +320,7 @@ impl Oidc {
             && let (Some(endpoint), Some(access)) =
                 (discovery.userinfo_endpoint, response.access_token)
         {
-            match self.userinfo(endpoint, access).await {
+            match self.get_json::<UserInfo>(endpoint, Some(access)).await {
                 Ok(info) if info.sub == identity.subject => {
                     identity.preferred_username = info.preferred_username;
                     identity.name = info.name;
@@ -326,21 +331,6 @@ impl Oidc {
             }
         }
         Ok(identity)
-    }
-
-    async fn userinfo(&self, endpoint: String, access: String) -> Result<UserInfo, OidcError> {
-        let agent = self.agent.clone();
-        tokio::task::spawn_blocking(move || {
-            agent
-                .get(&endpoint)
-                .set("authorization", &format!("Bearer {access}"))
-                .call()
-                .map_err(provider)?
-                .into_json::<UserInfo>()
-                .map_err(provider)
-        })
-        .await
-        .map_err(provider)?
     }
 
     /// A JWT access token from the provider, verified; its identity (with its scopes). It must
@@ -390,7 +380,7 @@ impl Oidc {
             tokio::time::sleep(REFETCH_EVERY - since).await;
         }
         let discovery = self.discovery().await?;
-        let set: JwkSet = self.get_json(discovery.jwks_uri).await?;
+        let set: JwkSet = self.get_json(discovery.jwks_uri, None).await?;
         let fresh = Some(Keys {
             set,
             fetched: Instant::now(),

@@ -399,27 +399,41 @@ impl Accounts {
     pub async fn session(&self, session_secret: &str) -> Result<Option<Principal>, AccountError> {
         let id_hash = secret::hash(session_secret);
         let key = format!("s:{id_hash}");
+        self.cached_or(key, async {
+            let now = now_ms();
+            let found = self.inner.store.session(&id_hash).await?;
+            Ok(match found {
+                Some((session, user))
+                    if !user.disabled
+                        && session.expires_at_ms > now
+                        && session.last_seen_ms + ms(self.inner.config.session_idle) > now =>
+                {
+                    if now - session.last_seen_ms > TOUCH_EVERY_MS {
+                        self.inner.store.touch_session(&id_hash, now).await?;
+                    }
+                    Some(Principal {
+                        user: User::from(&user),
+                        via: Via::Session {
+                            id_hash: id_hash.clone(),
+                        },
+                    })
+                }
+                _ => None,
+            })
+        })
+        .await
+    }
+
+    /// What `key` resolved to a moment ago, or what `resolve` says now (remembered).
+    async fn cached_or(
+        &self,
+        key: String,
+        resolve: impl std::future::Future<Output = Result<Option<Principal>, AccountError>>,
+    ) -> Result<Option<Principal>, AccountError> {
         if let Some(hit) = self.cached(&key) {
             return Ok(hit);
         }
-        let now = now_ms();
-        let found = self.inner.store.session(&id_hash).await?;
-        let principal = match found {
-            Some((session, user))
-                if !user.disabled
-                    && session.expires_at_ms > now
-                    && session.last_seen_ms + ms(self.inner.config.session_idle) > now =>
-            {
-                if now - session.last_seen_ms > TOUCH_EVERY_MS {
-                    self.inner.store.touch_session(&id_hash, now).await?;
-                }
-                Some(Principal {
-                    user: User::from(&user),
-                    via: Via::Session { id_hash },
-                })
-            }
-            _ => None,
-        };
+        let principal = resolve.await?;
         self.remember(key, principal.clone());
         Ok(principal)
     }
@@ -432,35 +446,33 @@ impl Accounts {
         }
         let hash = secret::hash(token_secret);
         let key = format!("t:{hash}");
-        if let Some(hit) = self.cached(&key) {
-            return Ok(hit);
-        }
-        let now = now_ms();
-        let found = self.inner.store.token(&hash).await?;
-        let principal = match found {
-            Some((token, user))
-                if !user.disabled
-                    && !token.revoked
-                    && token.expires_at_ms.is_none_or(|at| at > now) =>
-            {
-                if token
-                    .last_used_ms
-                    .is_none_or(|at| now - at > TOUCH_EVERY_MS)
+        self.cached_or(key, async {
+            let now = now_ms();
+            let found = self.inner.store.token(&hash).await?;
+            Ok(match found {
+                Some((token, user))
+                    if !user.disabled
+                        && !token.revoked
+                        && token.expires_at_ms.is_none_or(|at| at > now) =>
                 {
-                    self.inner.store.touch_token(&token.id, now).await?;
+                    if token
+                        .last_used_ms
+                        .is_none_or(|at| now - at > TOUCH_EVERY_MS)
+                    {
+                        self.inner.store.touch_token(&token.id, now).await?;
+                    }
+                    Some(Principal {
+                        user: User::from(&user),
+                        via: Via::Token {
+                            id: token.id,
+                            scopes: Scopes::from_text(&token.scopes),
+                        },
+                    })
                 }
-                Some(Principal {
-                    user: User::from(&user),
-                    via: Via::Token {
-                        id: token.id,
-                        scopes: Scopes::from_text(&token.scopes),
-                    },
-                })
-            }
-            _ => None,
-        };
-        self.remember(key, principal.clone());
-        Ok(principal)
+                _ => None,
+            })
+        })
+        .await
     }
 
     /// A new token for `user`; the secret is returned once and never stored.
@@ -724,26 +736,23 @@ impl Accounts {
             return Ok(None);
         }
         let key = format!("j:{}", secret::hash(token));
-        if let Some(hit) = self.cached(&key) {
-            return Ok(hit);
-        }
-        let identity = match oidc.access_token(token).await {
-            Ok(identity) => identity,
-            Err(OidcError::InvalidToken(reason)) => {
-                tracing::debug!("refused an access token: {reason}");
-                self.remember(key, None);
-                return Ok(None);
-            }
-            Err(e) => return Err(e.into()),
-        };
-        let user = self.linked_user(&identity).await?;
-        let principal = (!user.disabled).then(|| Principal {
-            user: User::from(&user),
-            via: Via::AccessToken {
-                scopes: Scopes::from_text(identity.scope.as_deref().unwrap_or("")),
-            },
-        });
-        self.remember(key, principal.clone());
-        Ok(principal)
+        self.cached_or(key, async {
+            let identity = match oidc.access_token(token).await {
+                Ok(identity) => identity,
+                Err(OidcError::InvalidToken(reason)) => {
+                    tracing::debug!("refused an access token: {reason}");
+                    return Ok(None);
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let user = self.linked_user(&identity).await?;
+            Ok((!user.disabled).then(|| Principal {
+                user: User::from(&user),
+                via: Via::AccessToken {
+                    scopes: Scopes::from_text(identity.scope.as_deref().unwrap_or("")),
+                },
+            }))
+        })
+        .await
     }
 }

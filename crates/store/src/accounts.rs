@@ -370,19 +370,34 @@ impl Store {
         &self,
         id_hash: &str,
     ) -> Result<Option<(SessionRecord, UserRecord)>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {SESSION_COLUMNS}, {USER_COLUMNS} FROM sessions s \
-             JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
-        ))
-        .bind(id_hash)
-        .fetch_optional(&self.reads)
+        self.with_user(
+            &format!(
+                "SELECT {SESSION_COLUMNS}, {USER_COLUMNS} FROM sessions s \
+                 JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1"
+            ),
+            id_hash,
+            "reading a session",
+            session_from,
+        )
         .await
-        .map_err(db("reading a session"))?;
-        let Some(row) = row else { return Ok(None) };
-        let read = || -> Result<(SessionRecord, UserRecord), sqlx::Error> {
-            Ok((session_from(&row)?, user_from(&row)?))
-        };
-        read().map(Some).map_err(db("reading a session"))
+    }
+
+    /// One row of a credential joined with its user.
+    async fn with_user<T>(
+        &self,
+        sql: &str,
+        key: &str,
+        action: &'static str,
+        read: fn(&AnyRow) -> Result<T, sqlx::Error>,
+    ) -> Result<Option<(T, UserRecord)>, StoreError> {
+        let row = sqlx::query(sql)
+            .bind(key)
+            .fetch_optional(&self.reads)
+            .await
+            .map_err(db(action))?;
+        row.map(|row| Ok((read(&row)?, user_from(&row)?)))
+            .transpose()
+            .map_err(db(action))
     }
 
     /// Records activity (for the idle expiry).
@@ -444,19 +459,16 @@ impl Store {
         &self,
         secret_hash: &str,
     ) -> Result<Option<(TokenRecord, UserRecord)>, StoreError> {
-        let row = sqlx::query(&format!(
-            "SELECT {TOKEN_COLUMNS}, {USER_COLUMNS} FROM api_tokens t \
-             JOIN users u ON u.id = t.user_id WHERE t.secret_hash = $1"
-        ))
-        .bind(secret_hash)
-        .fetch_optional(&self.reads)
+        self.with_user(
+            &format!(
+                "SELECT {TOKEN_COLUMNS}, {USER_COLUMNS} FROM api_tokens t \
+                 JOIN users u ON u.id = t.user_id WHERE t.secret_hash = $1"
+            ),
+            secret_hash,
+            "reading a token",
+            token_from,
+        )
         .await
-        .map_err(db("reading a token"))?;
-        let Some(row) = row else { return Ok(None) };
-        let read = || -> Result<(TokenRecord, UserRecord), sqlx::Error> {
-            Ok((token_from(&row)?, user_from(&row)?))
-        };
-        read().map(Some).map_err(db("reading a token"))
     }
 
     /// Revokes a token of `user_id`; false when it has no such token.
