@@ -28,8 +28,53 @@ fn handle() -> &'static PrometheusHandle {
         // Fails only if another recorder was installed first; then ours still renders what it
         // records through the handle (nothing), which the endpoint shows honestly.
         let _ = metrics::set_global_recorder(recorder);
+        describe();
         handle
     })
+}
+
+/// The `# HELP` line of every metric the process records.
+fn describe() {
+    use metrics::{Unit, describe_counter, describe_gauge, describe_histogram};
+    describe_counter!(
+        "codecollab_http_requests_total",
+        "HTTP requests answered, by route template, method and status"
+    );
+    describe_counter!(
+        "codecollab_connections_refused_total",
+        "connections refused past --max-connections (503 too_many_connections)"
+    );
+    describe_gauge!(
+        "codecollab_websocket_connections",
+        "events WebSockets open now"
+    );
+    describe_gauge!(
+        "codecollab_queue_depth",
+        "runs queued, waiting for a worker"
+    );
+    describe_counter!(
+        "codecollab_runs_total",
+        "runs finished, by language and verdict"
+    );
+    describe_histogram!(
+        "codecollab_queue_wait_seconds",
+        Unit::Seconds,
+        "time from submission to a worker claiming the run"
+    );
+    describe_histogram!(
+        "codecollab_run_duration_seconds",
+        Unit::Seconds,
+        "wall time of a run (compile and run), by language"
+    );
+    describe_histogram!(
+        "codecollab_run_peak_memory_bytes",
+        Unit::Bytes,
+        "peak memory of a run's process tree, by language"
+    );
+    describe_counter!(
+        "codecollab_sign_ins_total",
+        "sign-in attempts by outcome: ok, invalid_credentials, disabled, rate_limited"
+    );
 }
 
 /// Makes sure the recorder exists before anything records.

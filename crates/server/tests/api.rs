@@ -509,6 +509,16 @@ fn metrics_count_runs_requests_and_the_queue() {
     assert!(has("codecollab_queue_wait_seconds_bucket"), "{text}");
     assert!(has("codecollab_run_duration_seconds_bucket"), "{text}");
     assert!(has("codecollab_run_peak_memory_bytes_bucket"), "{text}");
+    // Every metric is described.
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let name = rest.split_whitespace().next().expect("name");
+            assert!(
+                text.contains(&format!("# HELP {name} ")),
+                "{name} has no # HELP line"
+            );
+        }
+    }
 }
 
 #[test]
@@ -987,4 +997,25 @@ fn output_bytes_that_are_not_utf8_are_kept_exactly_and_the_text_view_says_it_rep
     assert_eq!(plain["stdout"], "héllo\n");
     assert_eq!(plain["stdout_replaced"], false);
     assert!(plain.get("stdout_base64").is_none());
+}
+
+#[test]
+fn a_wrong_field_name_is_named_with_the_accepted_ones() {
+    let server = start(server::ServerConfig::default());
+    let (status, body) = post(
+        &server,
+        "/api/v1/runs",
+        &serde_json::json!({"language": "python", "source": "1", "limits": {"memory_mib": 512}}),
+    );
+    assert_eq!(status, 422, "{body}");
+    let message = body["message"].as_str().expect("message");
+    assert!(message.contains("memory_mib"), "{message}");
+    assert!(message.contains("memory_kib"), "the accepted fields are listed: {message}");
+    let (_, body) = post(
+        &server,
+        "/api/v1/runs",
+        &serde_json::json!({"language": "python", "sauce": "1"}),
+    );
+    let message = body["message"].as_str().expect("message");
+    assert!(message.contains("sauce") && message.contains("source"), "{message}");
 }

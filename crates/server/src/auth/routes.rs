@@ -198,20 +198,32 @@ async fn login(
 ) -> Result<Response, ApiError> {
     let Json(body) = body?;
     let limiters = &state.auth.limiters;
-    limiters.login_ip.check(&caller.ip.to_string())?;
+    let count = |outcome: &'static str| {
+        metrics::counter!("codecollab_sign_ins_total", "outcome" => outcome).increment(1);
+    };
     limiters
-        .login_username
-        .check(&body.username.trim().to_lowercase())?;
+        .login_ip
+        .check(&caller.ip.to_string())
+        .and_then(|()| {
+            limiters
+                .login_username
+                .check(&body.username.trim().to_lowercase())
+        })
+        .inspect_err(|_| count("rate_limited"))?;
     let created = state
         .auth
         .accounts
         .login(&body.username, &body.password)
         .await
-        .inspect_err(|e| {
-            if matches!(e, AccountError::InvalidCredentials) {
+        .inspect_err(|e| match e {
+            AccountError::InvalidCredentials => {
                 tracing::info!(ip = %caller.ip, "failed sign-in");
+                count("invalid_credentials");
             }
+            AccountError::Disabled => count("disabled"),
+            _ => {}
         })?;
+    count("ok");
     // A new session at every sign-in: whatever session the browser had is ended.
     if let Some(super::Credential::Session(old)) = &caller.credential {
         state.auth.accounts.logout(old).await?;
