@@ -1,10 +1,13 @@
 // Accounts end to end: sign up, sign in and out, guests who claim their account, API tokens
-// (made in the UI, used from outside the browser, revoked in the UI) and the admin's users
+// (made in the UI, used with curl, revoked in the UI) and the admin's users
 // page. Every test starts a server of its own (a fresh data dir: its first user is the admin).
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { openApp, pickLanguage, screenshot, start } from './harness.mjs';
+import { promisify } from 'node:util';
+import { openApp, pickLanguage, screenshot, withServer } from './harness.mjs';
+import { accountButton, me, menuEntries, openSignIn, pick, signIn, signOut, signUp } from './helpers.mjs';
 
 const own = !process.env.CODECOLLAB_URL;
 const needsOwn = own ? false : 'needs a server of its own (CODECOLLAB_URL is set)';
@@ -13,65 +16,33 @@ const needsOwn = own ? false : 'needs a server of its own (CODECOLLAB_URL is set
 const uniqueName = (prefix) => `${prefix}-${randomBytes(4).toString('hex')}`;
 const newPassword = () => `pw-${randomBytes(8).toString('hex')}`;
 
-/** The signed-in user's menu button in the top bar ("Account: <name>"). */
-const accountButton = (page) => page.getByRole('button', { name: /^Account:/ });
-const signInButton = (page) => page.getByRole('button', { name: 'Sign in', exact: true });
-
-/** What the server says about this browser's session. */
-async function me(page) {
-  return page.evaluate(async () => {
-    const response = await fetch('/api/v1/me');
-    return { status: response.status, body: response.ok ? await response.json() : null };
-  });
-}
-
-async function openSignIn(page) {
-  await signInButton(page).click();
-  const dialog = page.getByRole('dialog');
-  await dialog.waitFor();
-  return dialog;
-}
-
-async function signUp(page, username, password) {
-  const dialog = await openSignIn(page);
-  await dialog.getByRole('tab', { name: 'Sign up' }).click();
-  await dialog.getByLabel('Username').fill(username);
-  await dialog.getByLabel('Password').fill(password);
-  await dialog.getByRole('button', { name: 'Create account' }).click();
-  await dialog.waitFor({ state: 'detached' });
-  await accountButton(page).getByText(username).waitFor();
-}
-
-async function signIn(page, username, password) {
-  const dialog = await openSignIn(page);
-  await dialog.getByLabel('Username').fill(username);
-  await dialog.getByLabel('Password').fill(password);
-  await dialog.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await dialog.waitFor({ state: 'detached' });
-  await accountButton(page).getByText(username).waitFor();
-}
-
-async function menuEntries(page) {
-  await accountButton(page).click();
-  const menu = page.getByRole('menu', { name: 'Account' });
-  await menu.waitFor();
-  return menu.getByRole('menuitem').allInnerTexts();
-}
-
-async function pick(page, entry) {
-  if (!(await page.getByRole('menu', { name: 'Account' }).isVisible())) await accountButton(page).click();
-  await page.getByRole('menuitem', { name: entry, exact: true }).click();
-}
-
-async function signOut(page) {
-  await pick(page, 'Sign out');
-  await signInButton(page).waitFor();
-  assert.equal(await accountButton(page).count(), 0);
-}
-
-test('signs up, runs the sample program, signs out and signs in again', async () => {
-  const env = await start();
+/**
+ * The real `curl` with an API token: `curl -s -w '\n%{http_code}' -H 'Authorization: Bearer …'`,
+ * `args` before the URL. Its status, and its body as JSON (as text where it is not JSON).
+ */
+async function curl(secret, url, args = []) {
+  const { stdout } = await promisify(execFile)('curl', [
+    '-s',
+    '-w',
+    '\n%{http_code}',
+    '-H',
+    `Authorization: Bearer ${secret}`,
+    ...args,
+    url,
+  ]);
+  const cut = stdout.lastIndexOf('\n');
+  const text = stdout.slice(0, cut);
+  let body = null;
   try {
+    body = text === '' ? null : JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: Number(stdout.slice(cut + 1)), body };
+}
+
+test('signs up, runs the sample program, signs out and signs in again', () =>
+  withServer(async (env) => {
     const { context, page } = await openApp(env);
     const username = uniqueName('ada');
     const password = newPassword();
@@ -111,14 +82,10 @@ test('signs up, runs the sample program, signs out and signs in again', async ()
     const admin = signedUp.body.user.is_admin ? ['Admin: users'] : [];
     assert.deepEqual(await menuEntries(page), ['API tokens', ...admin, 'Change password', 'Sign out']);
     await context.close();
-  } finally {
-    await env.stop();
-  }
-});
+  }));
 
-test('a guest claims the account and signs in with it later', async () => {
-  const env = await start();
-  try {
+test('a guest claims the account and signs in with it later', () =>
+  withServer(async (env) => {
     const config = await (await fetch(`${env.base}/api/v1/auth/config`)).json();
     assert.equal(config.guests, true, 'this server takes no guests (auth config says guests: false)');
     // On a phone-sized screen: the account corner must fit there too.
@@ -163,14 +130,10 @@ test('a guest claims the account and signs in with it later', async () => {
     await signIn(page, username, password);
     assert.equal((await me(page)).body.user.id, guest.body.user.id);
     await context.close();
-  } finally {
-    await env.stop();
-  }
-});
+  }));
 
-test('an API token made on the tokens page works from outside the browser until revoked', async () => {
-  const env = await start();
-  try {
+test('an API token made on the tokens page works with curl until revoked', () =>
+  withServer(async (env) => {
     const { context, page } = await openApp(env);
     const username = uniqueName('ada');
     await signUp(page, username, newPassword());
@@ -191,19 +154,21 @@ test('an API token made on the tokens page works from outside the browser until 
     assert.match(await row.innerText(), /runs/);
     await screenshot(page, 'api-tokens');
 
-    const bearer = { authorization: `Bearer ${secret}` };
-    const who = await fetch(`${env.base}/api/v1/me`, { headers: bearer });
-    assert.equal(who.status, 200);
-    assert.equal((await who.json()).user.username, username);
-    const ran = await fetch(`${env.base}/api/v1/runs?wait=true`, {
-      method: 'POST',
-      headers: { ...bearer, 'content-type': 'application/json' },
-      body: JSON.stringify({ language: 'python', source: 'print(6*7)' }),
-    });
-    assert.equal(ran.status, 201);
-    const run = await ran.json();
-    assert.equal(run.verdict, 'ok', JSON.stringify(run));
-    assert.match(run.stdout, /42/);
+    // The token from outside the browser: curl, as a user of the API would.
+    const who = await curl(secret, `${env.base}/api/v1/me`);
+    assert.equal(who.status, 200, JSON.stringify(who.body));
+    assert.equal(who.body.user.username, username);
+    const ran = await curl(secret, `${env.base}/api/v1/runs?wait=true`, [
+      '-X',
+      'POST',
+      '-H',
+      'content-type: application/json',
+      '-d',
+      JSON.stringify({ language: 'python', source: 'print(6*7)' }),
+    ]);
+    assert.equal(ran.status, 201, JSON.stringify(ran.body));
+    assert.equal(ran.body.verdict, 'ok', JSON.stringify(ran.body));
+    assert.match(ran.body.stdout, /42/);
 
     // Shown once: the page, reloaded, lists the token and no longer has its secret.
     await page.reload();
@@ -213,22 +178,17 @@ test('an API token made on the tokens page works from outside the browser until 
     await row.getByRole('button', { name: `Revoke ${name}` }).click();
     await row.getByRole('button', { name: 'Yes, revoke' }).click();
     await row.waitFor({ state: 'detached' });
-    const revoked = await fetch(`${env.base}/api/v1/me`, { headers: bearer });
-    assert.equal(revoked.status, 401);
+    assert.equal((await curl(secret, `${env.base}/api/v1/me`)).status, 401);
 
     // And back to the editor.
     await page.getByRole('link', { name: 'Back to editor' }).click();
     await page.getByRole('button', { name: 'Run' }).waitFor();
     assert.equal(new URL(page.url()).pathname, '/');
     await context.close();
-  } finally {
-    await env.stop();
-  }
-});
+  }));
 
-test('the first user is admin and can disable (and enable) another, whose session ends at once', { skip: needsOwn }, async () => {
-  const env = await start();
-  try {
+test('the first user is admin and can disable (and enable) another, whose session ends at once', { skip: needsOwn }, () =>
+  withServer(async (env) => {
     const admin = await openApp(env);
     const adminName = uniqueName('ada');
     await signUp(admin.page, adminName, newPassword());
@@ -276,7 +236,4 @@ test('the first user is admin and can disable (and enable) another, whose sessio
     assert.equal((await me(other.page)).status, 200);
     await admin.context.close();
     await other.context.close();
-  } finally {
-    await env.stop();
-  }
-});
+  }));

@@ -96,6 +96,16 @@ export async function start({ serveArgs = ['--workers', '2'] } = {}) {
   };
 }
 
+/** `start(options)`, then `body(env)`; the server and browser stopped after it, whatever happens. */
+export async function withServer(body, options) {
+  const env = await start(options);
+  try {
+    return await body(env);
+  } finally {
+    await env.stop();
+  }
+}
+
 /** A fresh context (no storage shared with other tests) with the app open. */
 export async function openApp(env, path = '/', options = {}) {
   const context = await env.browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import { test } from 'node:test';
 import { freePort, openApp, screenshot, start } from './harness.mjs';
+import { accountButton, me, openSignIn, signOut, signUp } from './helpers.mjs';
 import { CLIENT_ID, CLIENT_SECRET, startProvider } from './oidc-provider.mjs';
 
 const needsOwn = process.env.CODECOLLAB_URL ? 'needs a server of its own, configured for the test provider (CODECOLLAB_URL is set)' : false;
@@ -43,29 +44,6 @@ async function startWithProvider() {
       await provider.stop();
     },
   };
-}
-
-const accountButton = (page) => page.getByRole('button', { name: /^Account:/ });
-const signInButton = (page) => page.getByRole('button', { name: 'Sign in', exact: true });
-
-async function me(page) {
-  return page.evaluate(async () => {
-    const response = await fetch('/api/v1/me');
-    return { status: response.status, body: response.ok ? await response.json() : null };
-  });
-}
-
-async function openSignIn(page) {
-  await signInButton(page).click();
-  const dialog = page.getByRole('dialog');
-  await dialog.waitFor();
-  return dialog;
-}
-
-async function signOut(page) {
-  await accountButton(page).click();
-  await page.getByRole('menuitem', { name: 'Sign out', exact: true }).click();
-  await signInButton(page).waitFor();
 }
 
 /**
@@ -158,12 +136,7 @@ test('a new user from the provider whose name is taken gets another username, lo
   try {
     // "carol" signs up with a password first.
     const local = await openApp(env);
-    const dialog = await openSignIn(local.page);
-    await dialog.getByRole('tab', { name: 'Sign up' }).click();
-    await dialog.getByLabel('Username').fill('carol');
-    await dialog.getByLabel('Password').fill('pw-0123456789abcdef');
-    await dialog.getByRole('button', { name: 'Create account' }).click();
-    await dialog.waitFor({ state: 'detached' });
+    await signUp(local.page, 'carol', 'pw-0123456789abcdef');
     const carol = await me(local.page);
     assert.equal(carol.body.user.username, 'carol');
     await local.context.close();

@@ -7,7 +7,7 @@ import { Console, type ConsoleHandle } from './output/Console';
 import { Sparkline } from './components/Sparkline';
 import { FileTabs } from './components/FileTabs';
 import { ShareDialog } from './components/ShareDialog';
-import { AccountArea } from './features/auth/AccountArea';
+import { TopBar } from './components/TopBar';
 import { formatMemory, initialRun, isStopped, resultNotes, verdictLabel, type RunState } from './state/run';
 import { Runner } from './state/runner';
 import { draft, fresh, load, save, type Workspace } from './state/workspace';
@@ -215,8 +215,21 @@ export function App() {
 
   return (
     <div className="app">
-      <header className="topbar">
-        <h1 className="brand">CodeCollab</h1>
+      <TopBar
+        dark={dark}
+        onToggleTheme={toggleTheme}
+        actions={
+          <>
+            <button className="primary" onClick={startRun} disabled={running} title="Run (Ctrl/Cmd+Enter)">
+              Run
+            </button>
+            <button onClick={() => void runner.stop()} disabled={!running || !run.runId}>
+              Stop
+            </button>
+            <button onClick={() => void share()}>Share</button>
+          </>
+        }
+      >
         <label className="picker">
           <span className="visually-hidden">Language</span>
           <select aria-label="Language" value={workspace.language} onChange={(e) => changeLanguage(e.target.value)}>
@@ -227,20 +240,7 @@ export function App() {
             ))}
           </select>
         </label>
-        <div className="actions">
-          <button className="primary" onClick={startRun} disabled={running} title="Run (Ctrl/Cmd+Enter)">
-            Run
-          </button>
-          <button onClick={() => void runner.stop()} disabled={!running || !run.runId}>
-            Stop
-          </button>
-          <button onClick={() => void share()}>Share</button>
-          <button onClick={toggleTheme} aria-pressed={dark} title="Switch between light and dark">
-            {dark ? 'Light theme' : 'Dark theme'}
-          </button>
-        </div>
-        <AccountArea />
-      </header>
+      </TopBar>
       {banner && (
         <div className="banner" role="alert">
           {banner}

@@ -1,7 +1,8 @@
 // Sign in / Sign up (a tab each; no Sign up where the server takes none), and Continue as guest.
 import { useState, type KeyboardEvent } from 'react';
 import { auth } from '../../api/client';
-import { Field, FormError, Modal, useSubmit } from './Modal';
+import { DialogForm, PasswordField, UsernameField } from './DialogForm';
+import { Field, Modal, useSubmit } from './Modal';
 import { authTabs, PASSWORD_RULE, passwordProblem, USERNAME_RULE, usernameProblem, type AuthTab } from './rules';
 import { useSession } from './session';
 
@@ -16,7 +17,8 @@ export function AuthDialog({ onClose, initialTab = 'signin' }: { onClose: () => 
   const [email, setEmail] = useState('');
   const [invite, setInvite] = useState('');
   const byInvite = config?.signup === 'invite';
-  const { busy, error, setError, submit } = useSubmit();
+  const submission = useSubmit();
+  const { busy, setError, submit } = submission;
 
   const choose = (next: AuthTab) => {
     setTab(next);
@@ -32,38 +34,26 @@ export function AuthDialog({ onClose, initialTab = 'signin' }: { onClose: () => 
   return (
     <Modal title={tab === 'signup' ? 'Create an account' : 'Sign in to CodeCollab'} onClose={onClose} className="auth">
       {(close) => {
-        const send = (event: React.FormEvent) => {
-          event.preventDefault();
-          if (tab === 'signin') {
-            if (username === '' || password === '') {
-              setError('Enter your username and password.');
-              return;
-            }
-            void submit(async () => {
-              setUser(await auth.login({ username, password }));
-              close();
-            });
-          } else {
-            const problem =
-              (byInvite && invite.trim() === '' ? 'Enter your invitation code.' : undefined) ??
-              usernameProblem(username) ??
-              passwordProblem(password);
-            if (problem) {
-              setError(problem);
-              return;
-            }
-            void submit(async () => {
-              setUser(
-                await auth.signup({
+        const check = () => {
+          if (tab === 'signin') return username === '' || password === '' ? 'Enter your username and password.' : undefined;
+          return (
+            (byInvite && invite.trim() === '' ? 'Enter your invitation code.' : undefined) ??
+            usernameProblem(username) ??
+            passwordProblem(password)
+          );
+        };
+        const send = async () => {
+          setUser(
+            tab === 'signin'
+              ? await auth.login({ username, password })
+              : await auth.signup({
                   username,
                   password,
                   ...(email.trim() ? { email: email.trim() } : {}),
                   ...(byInvite ? { invite: invite.trim() } : {}),
                 }),
-              );
-              close();
-            });
-          }
+          );
+          close();
         };
         const guest = () =>
           void submit(async () => {
@@ -90,13 +80,15 @@ export function AuthDialog({ onClose, initialTab = 'signin' }: { onClose: () => 
                 ))}
               </div>
             )}
-            <form
+            <DialogForm
               id="auth-panel"
-              className="auth-form"
               role={tabs.length > 1 ? 'tabpanel' : undefined}
               aria-labelledby={tabs.length > 1 ? `auth-tab-${tab}` : undefined}
-              onSubmit={send}
-              noValidate
+              submission={submission}
+              check={check}
+              action={send}
+              submitLabel={tab === 'signup' ? 'Create account' : 'Sign in'}
+              onCancel={close}
             >
               {tab === 'signup' && byInvite && (
                 <Field
@@ -109,17 +101,7 @@ export function AuthDialog({ onClose, initialTab = 'signin' }: { onClose: () => 
                   onChange={(e) => setInvite(e.target.value)}
                 />
               )}
-              <Field
-                label="Username"
-                name="username"
-                autoComplete="username"
-                autoCapitalize="none"
-                spellCheck={false}
-                required
-                value={username}
-                hint={tab === 'signup' ? USERNAME_RULE : undefined}
-                onChange={(e) => setUsername(e.target.value)}
-              />
+              <UsernameField required value={username} hint={tab === 'signup' ? USERNAME_RULE : undefined} onValue={setUsername} />
               {tab === 'signup' && (
                 <Field
                   label="Email (optional)"
@@ -130,26 +112,14 @@ export function AuthDialog({ onClose, initialTab = 'signin' }: { onClose: () => 
                   onChange={(e) => setEmail(e.target.value)}
                 />
               )}
-              <Field
-                label="Password"
-                name="password"
-                type="password"
+              <PasswordField
                 autoComplete={tab === 'signup' ? 'new-password' : 'current-password'}
                 required
                 value={password}
                 hint={tab === 'signup' ? PASSWORD_RULE : undefined}
-                onChange={(e) => setPassword(e.target.value)}
+                onValue={setPassword}
               />
-              <FormError error={error} />
-              <div className="dialog-actions">
-                <button type="button" onClick={close}>
-                  Cancel
-                </button>
-                <button type="submit" className="primary" disabled={busy}>
-                  {tab === 'signup' ? 'Create account' : 'Sign in'}
-                </button>
-              </div>
-            </form>
+            </DialogForm>
             {(config?.guests || config?.oidc) && (
               <div className="auth-alt">
                 {config.oidc && (

@@ -1,9 +1,10 @@
 // /account/tokens: the user's API tokens. Create one (name, scopes, expiry) and see its secret
 // this once; revoke one (after a confirmation).
-import { useCallback, useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { auth, ApiError, type Token, type User } from '../../api/client';
-import { errorMessage, FormError, useSubmit } from './Modal';
-import { PageFrame, PageLoading } from './PageFrame';
+import { FormError, useSubmit } from './Modal';
+import { DataTable, LoadError, SignedInPage, useListing } from './ListPage';
+import { PageLoading } from './PageFrame';
 import {
   DEFAULT_EXPIRY,
   EXPIRY_CHOICES,
@@ -14,42 +15,21 @@ import {
   scopesFor,
   tokenFormProblem,
 } from './rules';
-import { useSession } from './session';
 
 export default function TokensPage() {
-  const { ready, user } = useSession();
   return (
-    <PageFrame title="API tokens">
-      {!ready ? (
-        <PageLoading />
-      ) : !user ? (
-        <p className="page-note">Sign in to see and create your API tokens.</p>
-      ) : (
-        <Tokens key={user.id} user={user} />
-      )}
-    </PageFrame>
+    <SignedInPage title="API tokens" signedOut="Sign in to see and create your API tokens.">
+      {(user) => <Tokens key={user.id} user={user} />}
+    </SignedInPage>
   );
 }
 
-function Tokens({ user }: { user: User }) {
-  const { refresh } = useSession();
-  const [tokens, setTokens] = useState<Token[] | undefined>();
-  const [error, setError] = useState<string | undefined>();
-  const [created, setCreated] = useState<{ token: Token; secret: string } | undefined>();
+// The session ended on the server's side: the page then asks to sign in.
+const REFUSED = { statuses: [401], shown: false };
 
-  const load = useCallback(async () => {
-    try {
-      setTokens(await auth.tokens());
-      setError(undefined);
-    } catch (e) {
-      // The session ended on the server's side: the page then asks to sign in.
-      if (e instanceof ApiError && e.status === 401) void refresh();
-      else setError(errorMessage(e));
-    }
-  }, [refresh]);
-  useEffect(() => {
-    void load();
-  }, [load]);
+function Tokens({ user }: { user: User }) {
+  const { items: tokens, setItems: setTokens, error, load } = useListing(auth.tokens, REFUSED);
+  const [created, setCreated] = useState<{ token: Token; secret: string } | undefined>();
 
   return (
     <>
@@ -67,11 +47,7 @@ function Tokens({ user }: { user: User }) {
       />
       <section className="card" aria-labelledby="tokens-heading">
         <h3 id="tokens-heading">Your tokens</h3>
-        {error && (
-          <p className="form-alert" role="alert">
-            {error} <button onClick={() => void load()}>Retry</button>
-          </p>
-        )}
+        {error && <LoadError error={error} onRetry={() => void load()} />}
         {tokens === undefined ? (
           !error && <PageLoading />
         ) : tokens.length === 0 ? (
@@ -224,59 +200,40 @@ function TokenTable({ tokens, onRevoked }: { tokens: Token[]; onRevoked: (id: st
       onRevoked(token.id);
     });
   return (
-    <>
-      <FormError error={error} />
-      <div className="table-wrap">
-        <table className="data">
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Scopes</th>
-              <th scope="col">Created</th>
-              <th scope="col">Expires</th>
-              <th scope="col">Last used</th>
-              <th scope="col">
-                <span className="visually-hidden">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {tokens.map((token) => {
-              const expired = token.expires_at !== null && token.expires_at <= now;
-              return (
-                <tr key={token.id} className={expired ? 'expired' : undefined}>
-                  <td>{token.name}</td>
-                  <td>
-                    {token.scopes.map((s) => (
-                      <code key={s} className="scope-tag">
-                        {s}
-                      </code>
-                    ))}
-                  </td>
-                  <td>{formatTime(token.created_at)}</td>
-                  <td>{expiryLabel(token, now)}</td>
-                  <td>{lastUsedLabel(token)}</td>
-                  <td className="row-actions">
-                    {confirming === token.id ? (
-                      <span className="confirm">
-                        <span>Revoke? Programs using it lose access.</span>
-                        <button className="danger" disabled={busy} onClick={() => revoke(token)}>
-                          Yes, revoke
-                        </button>
-                        <button onClick={() => setConfirming(undefined)}>Cancel</button>
-                      </span>
-                    ) : (
-                      <button aria-label={`Revoke ${token.name}`} onClick={() => setConfirming(token.id)}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
-    </>
+    <DataTable error={error} columns={['Name', 'Scopes', 'Created', 'Expires', 'Last used']}>
+      {tokens.map((token) => {
+        const expired = token.expires_at !== null && token.expires_at <= now;
+        return (
+          <tr key={token.id} className={expired ? 'expired' : undefined}>
+            <td>{token.name}</td>
+            <td>
+              {token.scopes.map((s) => (
+                <code key={s} className="scope-tag">
+                  {s}
+                </code>
+              ))}
+            </td>
+            <td>{formatTime(token.created_at)}</td>
+            <td>{expiryLabel(token, now)}</td>
+            <td>{lastUsedLabel(token)}</td>
+            <td className="row-actions">
+              {confirming === token.id ? (
+                <span className="confirm">
+                  <span>Revoke? Programs using it lose access.</span>
+                  <button className="danger" disabled={busy} onClick={() => revoke(token)}>
+                    Yes, revoke
+                  </button>
+                  <button onClick={() => setConfirming(undefined)}>Cancel</button>
+                </span>
+              ) : (
+                <button aria-label={`Revoke ${token.name}`} onClick={() => setConfirming(token.id)}>
+                  Revoke
+                </button>
+              )}
+            </td>
+          </tr>
+        );
+      })}
+    </DataTable>
   );
 }
