@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api, ApiError, type Language } from './api/client';
-import { Editor } from './editor/Editor';
+import { api, ApiError, type Language, type SourceFile } from './api/client';
+import { Editor, type JumpTarget } from './editor/Editor';
 import { findDiagnostics, type Diagnostic } from './editor/diagnostics';
 import { modeForFile } from './editor/modes';
 import { Console, type ConsoleHandle } from './output/Console';
@@ -8,12 +8,57 @@ import { Sparkline } from './components/Sparkline';
 import { FileTabs } from './components/FileTabs';
 import { ShareDialog } from './components/ShareDialog';
 import { TopBar } from './components/TopBar';
-import { formatMemory, initialRun, isStopped, resultNotes, verdictLabel, type RunState } from './state/run';
+import { KeyboardHelp } from './components/KeyboardHelp';
+import {
+  formatMemory,
+  initialRun,
+  isStopped,
+  resultNotes,
+  stageFigures,
+  verdictLabel,
+  type RunState,
+  type StageFigures,
+} from './state/run';
 import { Runner } from './state/runner';
-import { draft, fresh, load, save, type Workspace } from './state/workspace';
+import { codeOf, draft, fresh, inputModeOf, load, save, type InputMode, type Workspace } from './state/workspace';
 import { useTheme } from './theme';
 
 const ACTIVE: RunState['phase'][] = ['submitting', 'queued', 'started', 'compiling', 'running'];
+
+/** The code a run was started from: its output, figures and problems belong to it, not to
+ *  whatever the editor shows later (another language, other files). */
+interface RunOrigin {
+  language: string;
+  /** The language as the picker names it, e.g. "Python". */
+  name: string;
+  /** Its toolchain as known before the result says exactly, e.g. "Python 3.11.2". */
+  toolchain: string;
+  files: SourceFile[];
+  entry: string;
+}
+
+/** Whether the editor still shows the code a run came from: the same language and its files. */
+function sameCode(origin: RunOrigin | undefined, workspace: Workspace): boolean {
+  if (!origin) return true;
+  return origin.language === workspace.language && workspace.files.some((f) => f.name === origin.entry);
+}
+
+/** As a result names its toolchain: "Java 17.0.15 · javac". */
+function toolchainOf(language: Language | undefined): string {
+  if (!language) return '';
+  return `${language.name} ${language.version ?? ''}`.trim() + (language.build_tool ? ` · ${language.build_tool}` : '');
+}
+
+/** Text typed in a field (not the editor's own handling, not a button). */
+function inTextField(target: EventTarget | null): boolean {
+  return (
+    target instanceof HTMLElement &&
+    (target.isContentEditable ||
+      target instanceof HTMLTextAreaElement ||
+      target instanceof HTMLSelectElement ||
+      (target instanceof HTMLInputElement && !['radio', 'checkbox', 'button', 'submit'].includes(target.type)))
+  );
+}
 
 function snippetIdFromPath(): string | undefined {
   return /^\/s\/([A-Za-z0-9]+)\/?$/.exec(location.pathname)?.[1];
@@ -27,8 +72,11 @@ export function App() {
   const [banner, setBanner] = useState<string | undefined>();
   const [typed, setTyped] = useState('');
   const [shared, setShared] = useState<string | undefined>();
-  // Input given up front is the whole stdin (then end of file); an empty field means the user
-  // types while the program runs.
+  const [help, setHelp] = useState(false);
+  const [origin, setOrigin] = useState<RunOrigin | undefined>();
+  const [jump, setJump] = useState<JumpTarget | undefined>();
+  // Whether the running program takes what is typed into Input ("Type while it runs"), until
+  // the input is ended (Ctrl+D, EOF).
   const [typing, setTyping] = useState(false);
   const [dark, toggleTheme] = useTheme();
   const consoleRef = useRef<ConsoleHandle>(null);
@@ -97,41 +145,56 @@ export function App() {
   const language = languages.find((l) => l.id === workspace?.language);
   const extensions = useMemo(() => Object.fromEntries(languages.map((l) => [l.id, l.extensions])), [languages]);
 
-  const diagnostics: Diagnostic[] = useMemo(() => {
+  // The run's problems, read against the code it ran (its files as they were at Run).
+  const found: Diagnostic[] = useMemo(() => {
     const result = run.result;
-    if (!result || !workspace) return [];
+    if (!result || !origin) return [];
     const text = `${result.compile?.output ?? ''}\n${result.stderr ?? ''}`;
-    return findDiagnostics(text, workspace.files.map((f) => f.name));
-  }, [run.result, workspace]);
+    return findDiagnostics(text, origin.files);
+  }, [run.result, origin]);
+  // Shown while the editor has that code; a file deleted since has nothing to point at. (Kept
+  // the same array while only the text changes, so the editor does not redo its marks per key.)
+  const attached = workspace ? sameCode(origin, workspace) : true;
+  const fileNames = workspace?.files.map((f) => f.name).join('\n') ?? '';
+  const diagnostics = useMemo(
+    () => (attached ? found.filter((d) => fileNames.split('\n').includes(d.file)) : []),
+    [found, attached, fileNames],
+  );
+  const activeName = workspace?.files.find((f) => f.name === active)?.name ?? workspace?.files[0]?.name;
+  const fileDiagnostics = useMemo(() => diagnostics.filter((d) => d.file === activeName), [diagnostics, activeName]);
 
   const startRun = useCallback(() => {
     if (!workspace || ACTIVE.includes(runner.current.phase)) return;
     consoleRef.current?.clear();
     setBanner(undefined);
     setTyped('');
-    const interactive = workspace.stdin === '';
+    const interactive = inputModeOf(workspace) === 'interactive';
     setTyping(interactive);
+    const lang = languages.find((l) => l.id === workspace.language);
+    setOrigin({
+      language: workspace.language,
+      name: lang?.name ?? workspace.language,
+      toolchain: toolchainOf(lang),
+      files: workspace.files,
+      entry: workspace.entry,
+    });
     // Run turns disabled under the pointer, which would drop the focus to the page: an
     // interactive run takes it to Input instead, where the program's questions are answered.
     // From the editor (Ctrl+Enter) the focus stays where the user is typing.
     const from = document.activeElement;
     if (interactive && !(from instanceof HTMLElement && from.closest('.cm-editor'))) inputRef.current?.focus();
-    void runner.start(
-      {
-        language: workspace.language,
-        files: workspace.files,
-        entry: workspace.entry,
-        stdin: workspace.stdin,
-      },
-      interactive,
-    );
-  }, [workspace, runner]);
+    void runner.start(codeOf(workspace), interactive);
+  }, [workspace, runner, languages]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
         event.preventDefault();
         startRun();
+      } else if (event.key === '?' && !event.ctrlKey && !event.metaKey && !event.altKey && !inTextField(event.target)) {
+        if (document.querySelector('dialog[open]')) return;
+        event.preventDefault();
+        setHelp(true);
       }
     };
     window.addEventListener('keydown', onKey);
@@ -141,7 +204,7 @@ export function App() {
   const share = async () => {
     if (!workspace) return;
     try {
-      const saved = await api.saveSnippet(workspace);
+      const saved = await api.saveSnippet(codeOf(workspace));
       setShared(`${location.origin}${saved.url}`);
       // The address bar shows the link too (and a reload opens exactly what was shared).
       pristine.current = workspace;
@@ -161,6 +224,10 @@ export function App() {
   };
 
   const live = running && typing;
+  const inputMode = workspace ? inputModeOf(workspace) : 'interactive';
+  const chooseInput = (mode: InputMode) => {
+    if (workspace) setWorkspace({ ...workspace, inputMode: mode });
+  };
   const sendTyped = (text: string) => {
     if (text === '' || runner.send(text)) {
       if (text !== '') consoleRef.current?.append({ stream: 'stdin', text });
@@ -212,6 +279,19 @@ export function App() {
     : run.phase === 'done'
       ? 'verdict verdict-cancelled'
       : 'verdict';
+  const stages = stageFigures(run.stats, result);
+  const stageTitle = (s: StageFigures) => (s.stage === 'compile' ? 'the compiler' : 'the program');
+  // The toolchain of the run on screen (its result's, else its language's as it started);
+  // with no run yet, the editor's language.
+  const toolchain = result?.language
+    ? `${result.language.name} ${result.language.version}${result.language.build_tool ? ` · ${result.language.build_tool}` : ''}${result.compile?.cached ? ' · compile cached' : ''}`
+    : origin && run.phase !== 'idle'
+      ? origin.toolchain
+      : toolchainOf(language);
+  const goTo = (d: Diagnostic) => {
+    setActive(d.file);
+    setJump((previous) => ({ file: d.file, line: d.line, column: d.column, seq: (previous?.seq ?? 0) + 1 }));
+  };
 
   return (
     <div className="app">
@@ -227,6 +307,9 @@ export function App() {
               Stop
             </button>
             <button onClick={() => void share()}>Share</button>
+            <button onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
+              ?
+            </button>
           </>
         }
       >
@@ -266,8 +349,9 @@ export function App() {
             content={file.content}
             mode={modeForFile(file.name, workspace.language, extensions)}
             dark={dark}
-            diagnostics={diagnostics.filter((d) => d.file === file.name)}
+            diagnostics={fileDiagnostics}
             onRun={startRun}
+            jump={jump}
             onChange={(content) =>
               setWorkspace((ws) =>
                 ws && { ...ws, files: ws.files.map((f) => (f.name === file.name ? { ...f, content } : f)) },
@@ -278,9 +362,7 @@ export function App() {
         <section className="run-pane" aria-label="Run">
           <div className="input-head">
             <label className="input-label" htmlFor="stdin">
-              {live
-                ? 'Input — Enter sends a line, Ctrl+D ends input'
-                : 'Input (stdin)'}
+              {live ? 'Input — Enter sends a line, Ctrl+D ends input' : 'Input (stdin)'}
             </label>
             {/* Buttons for what Enter and Ctrl+D do: a phone keyboard has no Ctrl. Always shown
                 (disabled between runs) so that the layout does not jump when a run starts. */}
@@ -300,22 +382,70 @@ export function App() {
               </button>
             </span>
           </div>
+          {/* What the field is: the program's whole input given now, or where the user types
+              while it runs. Chosen here; typing into the field before a run gives it now. */}
+          <div className="input-mode" role="radiogroup" aria-label="How the program gets its input">
+            {(
+              [
+                ['given', 'Give input now', 'The text is the whole input: the program reads it, then end of input'],
+                ['interactive', 'Type while it runs', 'Type into the field while the program runs: Enter sends a line, Ctrl+D ends the input'],
+              ] as const
+            ).map(([mode, label, title]) => (
+              <label key={mode} title={title}>
+                <input
+                  type="radio"
+                  name="input-mode"
+                  value={mode}
+                  checked={inputMode === mode}
+                  disabled={running}
+                  onChange={() => chooseInput(mode)}
+                />{' '}
+                {label}
+              </label>
+            ))}
+          </div>
           <textarea
             ref={inputRef}
             id="stdin"
             aria-label="Input"
+            aria-describedby="stdin-hint"
             className="stdin"
             spellCheck={false}
-            value={live ? typed : workspace.stdin}
+            value={live ? typed : inputMode === 'given' ? workspace.stdin : ''}
             readOnly={running && !live}
             placeholder={
               live
                 ? 'Type a line for the program and press Enter'
-                : 'Given to the program when it starts. Leave empty to type while it runs.'
+                : inputMode === 'given'
+                  ? 'The whole input, given to the program when it starts (then end of input).'
+                  : 'Type here while the program runs. (Typing now gives the input up front instead.)'
             }
-            onChange={(e) => (live ? setTyped(e.target.value) : setWorkspace({ ...workspace, stdin: e.target.value }))}
+            onChange={(e) =>
+              live
+                ? setTyped(e.target.value)
+                : setWorkspace({ ...workspace, stdin: e.target.value, inputMode: 'given' })
+            }
             onKeyDown={onInputKey}
           />
+          <p id="stdin-hint" className="visually-hidden">
+            {inputMode === 'given'
+              ? 'Given up front: this text is the whole input of the program.'
+              : 'Type while it runs: Enter sends a line to the running program, Ctrl+D ends its input.'}
+          </p>
+          {!attached && origin && (
+            <p className="run-origin" role="status">
+              This output is from the {origin.name} run of {origin.entry}
+              {origin.language !== workspace.language ? `, not the ${language?.name ?? workspace.language} code in the editor` : ''}.
+              {origin.language !== workspace.language && (
+                <>
+                  {' '}
+                  <button className="link" onClick={() => changeLanguage(origin.language)}>
+                    Back to {origin.name}
+                  </button>
+                </>
+              )}
+            </p>
+          )}
           <div className="status-row" aria-live="polite">
             <span className={verdictClass} data-testid="verdict">
               {result
@@ -326,18 +456,23 @@ export function App() {
                     ? 'No result (connection lost)'
                     : 'Ready'}
             </span>
-            {result?.verdict === 'compile_error' && result.compile && (
+            {/* Each stage's own figures, named: the compiler's memory is not the program's. A run
+                stopped while queued never ran: it has none. */}
+            {result && stages.some((s) => s.final) && (
               <span className="figures">
-                <span title="compile time">compiled in {result.compile.wall_ms ?? 0} ms</span>
-              </span>
-            )}
-            {/* A run stopped while queued never ran: it has no figures. */}
-            {result && result.verdict !== 'compile_error' && result.wall_ms !== undefined && (
-              <span className="figures">
-                <span title="wall time">{result.wall_ms ?? 0} ms</span>
-                <span title="CPU time">{result.cpu_ms ?? 0} ms CPU</span>
-                <span title="peak memory">{formatMemory(result.memory_kib)}</span>
-                {result.exit_code !== undefined && result.exit_code !== null && <span>exit {result.exit_code}</span>}
+                {stages
+                  .filter((s) => s.final)
+                  .map((s) => (
+                    <span key={s.stage} className="stage-figures" data-stage={s.stage}>
+                      <span className="stage-name">{s.stage === 'compile' ? 'compile' : 'run'}</span>
+                      <span title={`wall time of ${stageTitle(s)}`}>{s.wallMs ?? 0} ms</span>
+                      <span title={`CPU time of ${stageTitle(s)}`}>{s.cpuMs ?? 0} ms CPU</span>
+                      <span title={`peak memory of ${stageTitle(s)}`}>{formatMemory(s.memoryKib)}</span>
+                      {s.stage === 'run' && result.exit_code !== undefined && result.exit_code !== null && (
+                        <span>exit {result.exit_code}</span>
+                      )}
+                    </span>
+                  ))}
               </span>
             )}
           </div>
@@ -348,22 +483,38 @@ export function App() {
               ))}
             </ul>
           )}
-          <div className="toolchain">
-            {result?.language
-              ? `${result.language.name} ${result.language.version}${result.language.build_tool ? ` · ${result.language.build_tool}` : ''}${result.compile?.cached ? ' · compile cached' : ''}`
-              : language
-                ? `${language.runtime ?? language.name} ${language.version ?? ''}`
-                : ''}
-          </div>
+          <div className="toolchain">{toolchain}</div>
           <div className="charts">
-            <Sparkline label="Memory" values={run.stats.map((s) => s.memoryKib)} format={formatMemory} minMax={1024} />
-            <Sparkline label="CPU" values={run.stats.map((s) => s.cpuPercent)} format={(v) => `${v}%`} minMax={100} />
+            <Sparkline
+              label="Memory"
+              points={run.stats.map((s) => ({ value: s.memoryKib, stage: s.stage }))}
+              captions={stages.map((s) => ({
+                stage: s.stage,
+                value: formatMemory(s.memoryKib),
+                title: `peak memory of ${stageTitle(s)}${s.final ? '' : ' so far'}`,
+              }))}
+              minMax={1024}
+            />
+            <Sparkline
+              label="CPU"
+              points={run.stats.map((s) => ({ value: s.cpuPercent, stage: s.stage }))}
+              captions={stages.map((s) => ({
+                stage: s.stage,
+                value: s.cpuPercent === undefined ? '–' : `${s.cpuPercent}%`,
+                title: `CPU time of ${stageTitle(s)} over its wall time${s.final ? '' : ' so far'} (100% is one core)`,
+              }))}
+              minMax={100}
+            />
           </div>
           {diagnostics.length > 0 && (
             <ul className="diagnostics" aria-label="Problems">
               {diagnostics.map((d) => (
                 <li key={`${d.file}:${d.line}:${d.severity}`}>
-                  <button className={`link diag-${d.severity}`} onClick={() => setActive(d.file)}>
+                  <button
+                    className={`link diag-${d.severity}`}
+                    onClick={() => goTo(d)}
+                    title={`Go to ${d.file}, line ${d.line}${d.column ? `, column ${d.column}` : ''}`}
+                  >
                     {d.file}:{d.line}
                     {d.column ? `:${d.column}` : ''}
                   </button>{' '}
@@ -376,6 +527,7 @@ export function App() {
         </section>
       </main>
       {shared && <ShareDialog url={shared} onClose={() => setShared(undefined)} />}
+      {help && <KeyboardHelp onClose={() => setHelp(false)} />}
     </div>
   );
 }

@@ -22,6 +22,12 @@ const LOCAL_DATABASE: &[&str] = &["serve", "admin"];
 const KEYS: &[Key] = &[
     ("state_dir", "--state-dir", "CODECOLLAB_STATE_DIR", &[]),
     ("uid_base", "--uid-base", "CODECOLLAB_UID_BASE", &[]),
+    (
+        "interactive_wall_secs",
+        "--interactive-wall-secs",
+        "CODECOLLAB_INTERACTIVE_WALL_SECS",
+        &[],
+    ),
     ("cache_dir", "--cache-dir", "CODECOLLAB_CACHE_DIR", &[]),
     ("log_format", "--log-format", "CODECOLLAB_LOG_FORMAT", &[]),
     ("log_level", "--log-level", "CODECOLLAB_LOG_LEVEL", &[]),
@@ -63,6 +69,12 @@ const KEYS: &[Key] = &[
         "--header-timeout-secs",
         "CODECOLLAB_HEADER_TIMEOUT_SECS",
         SERVE,
+    ),
+    (
+        "interactive_idle_secs",
+        "--interactive-idle-secs",
+        "CODECOLLAB_INTERACTIVE_IDLE_SECS",
+        SERVICE,
     ),
     ("signup", "--signup", "CODECOLLAB_SIGNUP", SERVE),
     ("guests", "--guests", "CODECOLLAB_GUESTS", SERVE),

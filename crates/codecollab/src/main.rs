@@ -33,6 +33,15 @@ struct Cli {
     /// dir on one host its own range.
     #[arg(long, global = true, env = "CODECOLLAB_UID_BASE", default_value_t = sandbox::SandboxConfig::default().uid_base)]
     uid_base: u32,
+    /// The longest wall time of an interactive run, in seconds (a person reads and types; its
+    /// CPU limit stays as it is, and one left waiting ends after --interactive-idle-secs).
+    #[arg(
+        long,
+        global = true,
+        env = "CODECOLLAB_INTERACTIVE_WALL_SECS",
+        default_value_t = 900
+    )]
+    interactive_wall_secs: u64,
     /// Where compiled artifacts are cached between runs.
     #[arg(
         long,
@@ -100,6 +109,7 @@ fn main() -> ExitCode {
     let config = sandbox::SandboxConfig {
         state_dir: cli.state_dir,
         uid_base: cli.uid_base,
+        max_interactive_wall_ms: cli.interactive_wall_secs.saturating_mul(1000),
         ..Default::default()
     };
     let result = match cli.command {
@@ -111,7 +121,11 @@ fn main() -> ExitCode {
             languages::Catalogue::builtin()
                 .map_err(anyhow::Error::from)
                 .and_then(|catalogue| {
-                    let engine = engine::Engine::without_sandbox(catalogue, config.max_limits);
+                    let engine = engine::Engine::without_sandbox(
+                        catalogue,
+                        config.max_limits,
+                        config.max_interactive_wall_ms,
+                    );
                     serve_cmd::run(args, engine)
                 })
         }

@@ -88,6 +88,7 @@ pub fn run(args: RunArgs, engine: &Engine) -> anyhow::Result<ExitCode> {
         compile_limits: None,
         run_limits: Some(limits),
         cancel: None,
+        interactive: false,
     };
     let passthrough = !args.json;
     let mut on_event = |event: EngineEvent<'_>| {

@@ -30,6 +30,9 @@ pub struct ServeArgs {
     /// Hours finished runs and their results are kept.
     #[arg(long, env = "CODECOLLAB_RETENTION_HOURS", default_value_t = 168)]
     retention_hours: u64,
+    /// Seconds an interactive run may wait with neither input nor output before it ends.
+    #[arg(long, env = "CODECOLLAB_INTERACTIVE_IDLE_SECS", default_value_t = 120)]
+    interactive_idle_secs: u64,
     /// Connections open at once; past it a client gets 503 (default: half the descriptor limit).
     #[arg(long, env = "CODECOLLAB_MAX_CONNECTIONS")]
     max_connections: Option<usize>,
@@ -219,6 +222,7 @@ pub fn run(args: ServeArgs, engine: engine::Engine) -> anyhow::Result<ExitCode> 
         max_queue: args.max_queue,
         lease: std::time::Duration::from_secs(args.lease_secs),
         retention: std::time::Duration::from_secs(args.retention_hours.saturating_mul(3600)),
+        interactive_idle: std::time::Duration::from_secs(args.interactive_idle_secs.max(1)),
         ..Default::default()
     };
     runtime()?.block_on(async move {

@@ -23,6 +23,9 @@ pub struct WorkerArgs {
     /// Hours finished runs are kept (this worker's reaper purges older ones too).
     #[arg(long, env = "CODECOLLAB_RETENTION_HOURS", default_value_t = 168)]
     retention_hours: u64,
+    /// Seconds an interactive run may wait with neither input nor output before it ends.
+    #[arg(long, env = "CODECOLLAB_INTERACTIVE_IDLE_SECS", default_value_t = 120)]
+    interactive_idle_secs: u64,
 }
 
 pub fn run(args: WorkerArgs, engine: engine::Engine) -> anyhow::Result<ExitCode> {
@@ -42,6 +45,7 @@ pub fn run(args: WorkerArgs, engine: engine::Engine) -> anyhow::Result<ExitCode>
         workers,
         lease: std::time::Duration::from_secs(args.lease_secs),
         retention: std::time::Duration::from_secs(args.retention_hours.saturating_mul(3600)),
+        interactive_idle: std::time::Duration::from_secs(args.interactive_idle_secs.max(1)),
         ..Default::default()
     };
     crate::serve_cmd::runtime()?.block_on(async move {

@@ -93,6 +93,8 @@ pub struct Engine {
     /// None in a process that runs no programs (an API replica of a cluster).
     sandbox: Option<Sandbox>,
     max_limits: Limits,
+    /// The wall ceiling of interactive runs (the sandbox's, or the operator's for a replica).
+    max_interactive_wall_ms: u64,
     catalogue: Catalogue,
     cache: Option<CompileCache>,
     toolchains: toolchain::KnownToolchains,
@@ -118,6 +120,7 @@ impl Engine {
         )?;
         Ok(Engine {
             max_limits: sandbox.config().max_limits,
+            max_interactive_wall_ms: sandbox.config().max_interactive_wall_ms,
             sandbox: Some(sandbox),
             catalogue,
             cache: Some(cache),
@@ -127,10 +130,15 @@ impl Engine {
 
     /// An engine that validates requests and knows the catalogue but runs nothing: for a process
     /// that only answers the API (no root, no writable disk needed).
-    pub fn without_sandbox(catalogue: Catalogue, max_limits: Limits) -> Self {
+    pub fn without_sandbox(
+        catalogue: Catalogue,
+        max_limits: Limits,
+        max_interactive_wall_ms: u64,
+    ) -> Self {
         Engine {
             sandbox: None,
             max_limits,
+            max_interactive_wall_ms,
             catalogue,
             cache: None,
             // Never consulted: without a sandbox nothing is detected.
@@ -146,6 +154,17 @@ impl Engine {
     /// The operator's maxima for limits.
     pub fn max_limits(&self) -> &Limits {
         &self.max_limits
+    }
+
+    /// The maxima for a run, interactive or not: an interactive run's wall may be longer (a
+    /// person types), never its CPU or anything else.
+    pub fn max_limits_for(&self, interactive: bool) -> Limits {
+        if interactive {
+            self.max_limits
+                .with_wall_of_at_least(self.max_interactive_wall_ms)
+        } else {
+            self.max_limits
+        }
     }
 
     pub fn catalogue(&self) -> &Catalogue {
@@ -231,7 +250,7 @@ impl Engine {
     pub fn check(&self, request: &RunRequest) -> Result<(), EngineError> {
         let language = self.catalogue.get(&request.language)?;
         request::validate(request, &language.main_file)?;
-        let max = &self.max_limits;
+        let max = &self.max_limits_for(request.is_interactive());
         for limits in [request.compile_limits.as_ref(), request.run_limits.as_ref()]
             .into_iter()
             .flatten()
@@ -280,7 +299,7 @@ impl Engine {
         let run_limits = request
             .run_limits
             .unwrap_or_else(|| self.default_limits(&language, Stage::Run));
-        let max = &self.max_limits;
+        let max = &self.max_limits_for(request.is_interactive());
         compile_limits
             .validate(max)
             .map_err(|e| EngineError::InvalidRequest {
@@ -351,7 +370,9 @@ impl Engine {
             verdict: outcome.verdict(),
             cached: false,
         });
-        Ok(run_result(info, outcome, compile))
+        let mut result = run_result(info, outcome, compile);
+        result.limits = Some(run_limits);
+        Ok(result)
     }
 
     fn compile(
@@ -523,6 +544,7 @@ fn compile_failure(language: LanguageInfo, compile: CompileResult) -> RunResult 
         cancelled: compile.verdict == Verdict::RuntimeError,
         compile: Some(compile),
         notes: Vec::new(),
+        limits: None,
     }
 }
 
@@ -566,5 +588,6 @@ fn run_result(
         compile,
         cancelled: outcome.cancelled,
         notes: outcome.notes,
+        limits: None,
     }
 }

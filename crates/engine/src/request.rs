@@ -41,6 +41,15 @@ pub struct RunRequest {
     pub run_limits: Option<Limits>,
     /// Set it to stop the execution, whichever stage it is in.
     pub cancel: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// A person feeds the program while it runs (its stdin is or will be `Live`): its wall
+    /// limit may reach the interactive ceiling, `Engine::max_limits_for`.
+    pub interactive: bool,
+}
+
+impl RunRequest {
+    pub fn is_interactive(&self) -> bool {
+        self.interactive || matches!(self.stdin, RunInput::Live(_))
+    }
 }
 
 /// Default limits of a compile: compilers need more time and memory than a small program.

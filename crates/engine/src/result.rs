@@ -52,6 +52,10 @@ pub struct RunResult {
     pub cancelled: bool,
     /// What was degraded or went wrong inside the sandbox, if anything.
     pub notes: Vec<String>,
+    /// The limits the run stage had (none when it did not run: a compile error), so that a
+    /// verdict can say which limit ended it and what it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<model::Limits>,
 }
 
 /// Which stage of a run an event belongs to.

@@ -92,6 +92,14 @@ impl Limits {
         }
     }
 
+    /// These limits with a wall limit of at least `wall_ms` (the ceiling of interactive runs).
+    pub fn with_wall_of_at_least(&self, wall_ms: u64) -> Limits {
+        Limits {
+            wall_time_ms: self.wall_time_ms.max(wall_ms),
+            ..*self
+        }
+    }
+
     fn fields(&self) -> [(&'static str, u64); 10] {
         [
             ("cpu_time_ms", self.cpu_time_ms),

@@ -58,6 +58,10 @@ impl RunEvent {
         }
     }
 
+    pub fn is_output(&self) -> bool {
+        matches!(self, RunEvent::Stdout { .. } | RunEvent::Stderr { .. })
+    }
+
     pub fn is_result(&self) -> bool {
         matches!(self, RunEvent::Result(_))
     }

@@ -22,6 +22,8 @@ pub struct EventHub {
 #[derive(Debug)]
 pub struct RunEvents {
     inner: Mutex<Inner>,
+    /// Output events published: whether the program did anything lately.
+    outputs: std::sync::atomic::AtomicU64,
     /// How many messages the history holds; clients wait for it to change.
     published: watch::Sender<usize>,
 }
@@ -45,6 +47,7 @@ impl EventHub {
             .or_insert_with(|| {
                 Arc::new(RunEvents {
                     inner: Mutex::default(),
+                    outputs: Default::default(),
                     published: watch::channel(0).0,
                 })
             })
@@ -74,6 +77,10 @@ impl EventHub {
 
 impl RunEvents {
     pub fn publish(&self, event: &RunEvent) {
+        if event.is_output() {
+            self.outputs
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let text: Arc<str> = event.to_json().into();
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         if inner.done {
@@ -124,6 +131,16 @@ impl RunEvents {
             .unwrap_or_else(|p| p.into_inner())
             .history
             .is_empty()
+    }
+
+    /// For an interactive run (one whose stdin is fed live): a mark that changes whenever the
+    /// program writes or someone gives it input. None for other runs.
+    pub fn activity(&self) -> Option<(u64, u64)> {
+        let feed = self.stdin()?;
+        Some((
+            self.outputs.load(std::sync::atomic::Ordering::Relaxed),
+            feed.accepted(),
+        ))
     }
 
     pub fn set_stdin(&self, feed: engine::StdinFeed) {
@@ -204,6 +221,7 @@ mod tests {
     fn a_reader_gets_everything_from_its_position_and_nothing_after_the_result() {
         let run = RunEvents {
             inner: Mutex::default(),
+            outputs: Default::default(),
             published: watch::channel(0).0,
         };
         let mut changes = run.watch();

@@ -213,6 +213,7 @@ impl JobPayload {
             compile_limits: Some(self.compile_limits),
             run_limits: Some(self.run_limits),
             cancel: None,
+            interactive: self.interactive,
         }
     }
 }

@@ -24,6 +24,9 @@ pub struct RunsConfig {
     pub lease: Duration,
     /// How long finished runs (results included) are kept.
     pub retention: Duration,
+    /// An interactive run with neither input nor output for this long ends (`time_limit`, and
+    /// the result says why): a slot is not held for a person who walked away.
+    pub interactive_idle: Duration,
 }
 
 impl Default for RunsConfig {
@@ -33,6 +36,7 @@ impl Default for RunsConfig {
             max_queue: 1000,
             lease: Duration::from_secs(30),
             retention: Duration::from_secs(7 * 24 * 3600),
+            interactive_idle: Duration::from_secs(120),
         }
     }
 }

@@ -131,9 +131,27 @@ async fn run(state: &Inner, worker: &str, job: store::Job) {
     let mut renew = tokio::time::interval(lease_length / 3);
     renew.tick().await;
     let mut lost = false;
+    // An interactive run waiting for a person who walked away ends after `interactive_idle`.
+    let idle_limit = state.config.interactive_idle;
+    let mut idle_check = tokio::time::interval(Duration::from_secs(1).min(idle_limit));
+    let mut last_activity = None;
+    let mut quiet_since = tokio::time::Instant::now();
+    let mut idled = false;
     let outcome = loop {
         tokio::select! {
             done = &mut execution => break done,
+            _ = idle_check.tick(), if !idled => {
+                if let Some(mark) = events.activity() {
+                    if last_activity != Some(mark) {
+                        last_activity = Some(mark);
+                        quiet_since = tokio::time::Instant::now();
+                    } else if quiet_since.elapsed() >= idle_limit {
+                        tracing::info!(idle_secs = idle_limit.as_secs(), "ending an interactive run left idle");
+                        idled = true;
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
             _ = renew.tick(), if !lost => {
                 let until = now_ms() + lease_length.as_millis() as i64;
                 // A failed renewal is not yet a lost lease (the database may be away for a
@@ -159,7 +177,7 @@ async fn run(state: &Inner, worker: &str, job: store::Job) {
         events.mark_elsewhere();
         return;
     }
-    let result = match outcome {
+    let mut result = match outcome {
         Ok(Ok(result)) => serde_json::to_value(&result)
             .unwrap_or_else(|e| json!({"verdict": "internal_error", "message": e.to_string()})),
         Ok(Err(message)) => json!({"verdict": "internal_error", "message": message}),
@@ -167,7 +185,17 @@ async fn run(state: &Inner, worker: &str, job: store::Job) {
             json!({"verdict": "internal_error", "message": format!("the run crashed: {panic}")})
         }
     };
-    let final_status = if stop.load(Ordering::Relaxed) {
+    if idled && result["cancelled"] == json!(true) {
+        // Ended by us, not by its user: a time limit, and the result says which one.
+        result["cancelled"] = json!(false);
+        result["verdict"] = json!("time_limit");
+        result["idle_timeout"] = json!(true);
+        result["message"] = json!(format!(
+            "no input and no output for {} s: an interactive run waiting for its user ends then",
+            idle_limit.as_secs()
+        ));
+    }
+    let final_status = if stop.load(Ordering::Relaxed) && !idled {
         JobStatus::Cancelled
     } else {
         JobStatus::Finished

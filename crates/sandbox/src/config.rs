@@ -15,6 +15,9 @@ pub struct SandboxConfig {
     pub etc_entries: Vec<String>,
     /// The largest limits a run may ask for.
     pub max_limits: Limits,
+    /// The longest wall limit of an interactive run (live stdin): a person types slower than a
+    /// program runs. Its CPU limit stays `max_limits`'.
+    pub max_interactive_wall_ms: u64,
     /// First host uid of the range runs map to: slot N uses `uid_base + 2N` (namespace root,
     /// setup only) and `uid_base + 2N + 1` (the program). Far above any real account.
     pub uid_base: u32,
@@ -52,6 +55,7 @@ impl Default for SandboxConfig {
             .map(String::from)
             .to_vec(),
             max_limits: Limits::operator_maximum(),
+            max_interactive_wall_ms: 15 * 60 * 1000,
             uid_base: 2_000_000_000,
             max_slots: 256,
         }

@@ -288,7 +288,14 @@ impl Lease {
         on_event: &mut dyn FnMut(Event<'_>),
     ) -> Result<Outcome, SandboxError> {
         let inner = &self.sandbox.inner;
-        spec.limits.validate(&inner.config.max_limits)?;
+        let max = match spec.stdin {
+            Stdin::Live(_) => inner
+                .config
+                .max_limits
+                .with_wall_of_at_least(inner.config.max_interactive_wall_ms),
+            _ => inner.config.max_limits,
+        };
+        spec.limits.validate(&max)?;
         let slot = self
             .slot
             .as_mut()

@@ -49,6 +49,8 @@ struct State {
     eof: bool,
     /// The program's stdin is gone (closed, or the run ended): nothing more is taken.
     gone: bool,
+    /// Bytes ever accepted (and end of input, counted as one): whether someone typed lately.
+    accepted: u64,
 }
 
 impl StdinFeed {
@@ -111,6 +113,7 @@ impl StdinFeed {
         }
         state.queued.extend_from_slice(data);
         state.unwritten += data.len();
+        state.accepted += data.len() as u64;
         drop(state);
         self.ring();
         Ok(())
@@ -118,8 +121,18 @@ impl StdinFeed {
 
     /// End of input: the program sees end of file once it has read what is queued.
     pub fn close(&self) {
-        self.state().eof = true;
+        let mut state = self.state();
+        if !state.eof {
+            state.eof = true;
+            state.accepted += 1;
+        }
+        drop(state);
         self.ring();
+    }
+
+    /// Bytes accepted so far (end of input counts as one): it changes whenever input is given.
+    pub fn accepted(&self) -> u64 {
+        self.state().accepted
     }
 
     /// Bytes queued that the program has not taken yet.

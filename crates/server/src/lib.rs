@@ -43,6 +43,8 @@ pub struct ServerConfig {
     pub websocket_ping: std::time::Duration,
     /// Accounts: sign-up, guests, anonymous runs, sessions, rate limits.
     pub auth: auth::AuthConfig,
+    /// An interactive run with neither input nor output for this long ends (time limit).
+    pub interactive_idle: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -56,6 +58,7 @@ impl Default for ServerConfig {
             connections: ConnectionLimits::default(),
             websocket_ping: std::time::Duration::from_secs(30),
             auth: auth::AuthConfig::default(),
+            interactive_idle: std::time::Duration::from_secs(120),
         }
     }
 }
@@ -83,6 +86,7 @@ impl AppState {
                 max_queue: config.max_queue,
                 lease: config.lease,
                 retention: config.retention,
+                interactive_idle: config.interactive_idle,
             },
         );
         let auth = auth::Auth::new(store.clone(), config.auth.clone());

@@ -1010,12 +1010,78 @@ fn a_wrong_field_name_is_named_with_the_accepted_ones() {
     assert_eq!(status, 422, "{body}");
     let message = body["message"].as_str().expect("message");
     assert!(message.contains("memory_mib"), "{message}");
-    assert!(message.contains("memory_kib"), "the accepted fields are listed: {message}");
+    assert!(
+        message.contains("memory_kib"),
+        "the accepted fields are listed: {message}"
+    );
     let (_, body) = post(
         &server,
         "/api/v1/runs",
         &serde_json::json!({"language": "python", "sauce": "1"}),
     );
     let message = body["message"].as_str().expect("message");
-    assert!(message.contains("sauce") && message.contains("source"), "{message}");
+    assert!(
+        message.contains("sauce") && message.contains("source"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_interactive_run_waits_minutes_for_a_person_and_ends_when_left_idle() {
+    let server = start(server::ServerConfig {
+        interactive_idle: std::time::Duration::from_secs(2),
+        ..Default::default()
+    });
+    // Its wall limit fits a person, not the language's few seconds; CPU stays as it is.
+    let (status, created) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({"language": "python", "source": "input()", "interactive": true}),
+    );
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["verdict"], "time_limit", "{created}");
+    assert_eq!(created["idle_timeout"], true, "{created}");
+    assert_eq!(
+        created["status"], "finished",
+        "ended by the server, not cancelled by its user"
+    );
+    assert!(
+        created["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("no input")),
+        "the verdict says why: {created}"
+    );
+    let limits = &created["limits"];
+    assert_eq!(limits["wall_time_ms"], 900_000, "{created}");
+    let (_, batch) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({"language": "python", "source": "print(1)"}),
+    );
+    assert!(
+        batch["limits"]["wall_time_ms"]
+            .as_u64()
+            .is_some_and(|w| w < 900_000),
+        "a run without a person keeps its language's wall: {batch}"
+    );
+    assert!(batch["limits"]["memory_kib"].as_u64().is_some(), "{batch}");
+    // Output is activity too: a program that prints now and then is not idle.
+    let (_, busy) = post(
+        &server,
+        "/api/v1/runs?wait=true",
+        &json!({
+            "language": "python",
+            "source": "import time\nfor i in range(6):\n    print(i, flush=True)\n    time.sleep(0.8)",
+            "interactive": true,
+        }),
+    );
+    assert_eq!(busy["verdict"], "ok", "{busy}");
+    // An explicit wall above the interactive ceiling is refused; below it, taken.
+    let (status, refused) = post(
+        &server,
+        "/api/v1/runs",
+        &json!({"language": "python", "source": "input()", "interactive": true,
+                "limits": {"wall_time_ms": 2_000_000}}),
+    );
+    assert_eq!(status, 400, "{refused}");
 }

@@ -35,6 +35,20 @@ import { oneDark } from '@codemirror/theme-one-dark';
 import type { Diagnostic } from './diagnostics';
 import { loadMode } from './modes';
 
+/** A place to put the cursor (a problem clicked): applied once per `seq`, in `file`. */
+export interface JumpTarget {
+  file: string;
+  line: number;
+  column?: number;
+  seq: number;
+}
+
+/** What the editor's hint says (read out with it, via aria-describedby). */
+export const EDITOR_HINT =
+  'Tab indents. To leave the editor with the keyboard, press Escape, then Tab (or Shift+Tab). ' +
+  'Ctrl+M (Shift+Alt+M on a Mac) turns Tab moving focus on and off. Ctrl+Enter (Cmd+Enter on a Mac) runs the code. ' +
+  'Press ? outside a text field for every shortcut.';
+
 export interface EditorProps {
   fileName: string;
   content: string;
@@ -43,6 +57,7 @@ export interface EditorProps {
   diagnostics: Diagnostic[];
   onChange: (content: string) => void;
   onRun: () => void;
+  jump?: JumpTarget;
 }
 
 const setErrorLines = StateEffect.define<Diagnostic[]>();
@@ -127,7 +142,7 @@ export function Editor(props: EditorProps) {
     language.current.of([]),
     theme.current.of(latest.current.dark ? oneDark : []),
     indent.current.of(indentUnit.of(indentFor(latest.current.mode))),
-    EditorView.contentAttributes.of({ 'aria-label': 'Editor' }),
+    EditorView.contentAttributes.of({ 'aria-label': 'Editor', 'aria-describedby': 'editor-hint' }),
     EditorView.updateListener.of((update) => {
       if (update.docChanged) latest.current.onChange(update.state.doc.toString());
     }),
@@ -206,5 +221,30 @@ export function Editor(props: EditorProps) {
     }
   }, [props.diagnostics, props.fileName]);
 
-  return <div className="editor" ref={host} />;
+  // A problem clicked: the cursor to its line and column, in view, and the focus with it.
+  const jumped = useRef(0);
+  useEffect(() => {
+    const editor = view.current;
+    const jump = props.jump;
+    if (!editor || !jump || jump.seq === jumped.current || jump.file !== props.fileName) return;
+    jumped.current = jump.seq;
+    const doc = editor.state.doc;
+    const line = doc.line(Math.min(Math.max(1, jump.line), doc.lines));
+    const offset =
+      jump.column === undefined ? /^\s*/.exec(line.text)![0].length : Math.min(Math.max(0, jump.column - 1), line.length);
+    editor.dispatch({
+      selection: { anchor: line.from + offset },
+      effects: EditorView.scrollIntoView(line.from + offset, { y: 'center' }),
+    });
+    editor.focus();
+  }, [props.jump, props.fileName, props.content]);
+
+  return (
+    <>
+      <div className="editor" ref={host} />
+      <p id="editor-hint" className="visually-hidden">
+        {EDITOR_HINT}
+      </p>
+    </>
+  );
 }

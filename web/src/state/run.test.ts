@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyMessage, initialRun, resultNotes, verdictLabel, type OutputChunk, type RunState } from './run';
+import { applyMessage, initialRun, resultNotes, stageFigures, verdictLabel, type OutputChunk, type RunState } from './run';
 
 function fold(messages: Array<Record<string, unknown>>): [RunState, OutputChunk[]] {
   let state: RunState = { ...initialRun, phase: 'submitting' };
@@ -95,6 +95,61 @@ describe('applyMessage', () => {
     expect(resultNotes({ verdict: 'internal_error', message: 'the run crashed' })).toEqual(['the run crashed']);
     expect(resultNotes({ verdict: 'output_limit', stdout_truncated: true })).toEqual([
       "Output cut at the server's limit (stdout)",
+    ]);
+  });
+
+  it('labels each sample with its stage and counts CPU per stage', () => {
+    const [state] = fold([
+      { type: 'stats', stage: 'compile', elapsed_ms: 100, cpu_ms: 90, memory_kib: 300_000 },
+      { type: 'stats', stage: 'compile', elapsed_ms: 200, cpu_ms: 190, memory_kib: 350_000 },
+      { type: 'stats', stage: 'run', elapsed_ms: 100, cpu_ms: 10, memory_kib: 8_000 },
+    ]);
+    expect(state.stats.map((s) => [s.stage, s.memoryKib, s.cpuPercent])).toEqual([
+      ['compile', 300_000, 90],
+      ['compile', 350_000, 100],
+      // The run's first sample counts from the run's start, not from the compiler's last one.
+      ['run', 8_000, 10],
+    ]);
+    // A server that does not name stages: a clock going back is the run after the compiler.
+    const [old] = fold([
+      { type: 'stats', elapsed_ms: 300, cpu_ms: 300, memory_kib: 9 },
+      { type: 'stats', elapsed_ms: 100, cpu_ms: 5, memory_kib: 1 },
+    ]);
+    expect(old.stats.map((s) => s.stage)).toEqual(['run', 'run']);
+  });
+});
+
+describe('stageFigures', () => {
+  const stats = [
+    { stage: 'compile' as const, elapsedMs: 1900, cpuMs: 2300, memoryKib: 351_000, cpuPercent: 120 },
+    { stage: 'run' as const, elapsedMs: 100, cpuMs: 20, memoryKib: 7_000, cpuPercent: 20 },
+  ];
+
+  it('gives the compiler and the program their own figures, the result’s once it is in', () => {
+    const result = {
+      verdict: 'ok',
+      wall_ms: 140,
+      cpu_ms: 35,
+      memory_kib: 8_000,
+      compile: { verdict: 'ok', output: '', wall_ms: 2039, cpu_ms: 2374, memory_kib: 359_564, cached: false },
+    };
+    expect(stageFigures(stats, result)).toEqual([
+      { stage: 'compile', wallMs: 2039, cpuMs: 2374, memoryKib: 359_564, cpuPercent: 116, final: true },
+      { stage: 'run', wallMs: 140, cpuMs: 35, memoryKib: 8_000, cpuPercent: 25, final: true },
+    ]);
+  });
+
+  it('shows the peak so far while running, and no compile figures for a cached compile', () => {
+    expect(stageFigures(stats)).toEqual([
+      { stage: 'compile', wallMs: 1900, cpuMs: 2300, memoryKib: 351_000, cpuPercent: 121, final: false },
+      { stage: 'run', wallMs: 100, cpuMs: 20, memoryKib: 7_000, cpuPercent: 20, final: false },
+    ]);
+    const cached = { verdict: 'ok', wall_ms: 30, cpu_ms: 3, memory_kib: 2_000, compile: { verdict: 'ok', output: '', cached: true, wall_ms: 0 } };
+    expect(stageFigures([], cached).map((s) => s.stage)).toEqual(['run']);
+    // A compile error has no run: only the compiler's figures.
+    const failed = { verdict: 'compile_error', compile: { verdict: 'compile_error', output: 'x', wall_ms: 300, cpu_ms: 250, memory_kib: 90_000 } };
+    expect(stageFigures([], failed)).toEqual([
+      { stage: 'compile', wallMs: 300, cpuMs: 250, memoryKib: 90_000, cpuPercent: 83, final: true },
     ]);
   });
 });

@@ -4,7 +4,12 @@
 
 export type Phase = 'idle' | 'submitting' | 'queued' | 'started' | 'compiling' | 'running' | 'done';
 
+export type Stage = 'compile' | 'run';
+
 export interface StatsPoint {
+  /** The compiler's or the program's: each has its own clock, memory and CPU. */
+  stage: Stage;
+  /** Since the start of its stage. */
   elapsedMs: number;
   memoryKib: number;
   /** CPU use since the previous sample, in percent of one core. */
@@ -22,7 +27,14 @@ export interface RunResult {
   exit_code?: number | null;
   signal?: number | null;
   language?: { name: string; version: string; build_tool?: string | null; runtime?: string | null };
-  compile?: { verdict: string; output: string; wall_ms?: number; cached?: boolean } | null;
+  compile?: {
+    verdict: string;
+    output: string;
+    wall_ms?: number;
+    cpu_ms?: number;
+    memory_kib?: number;
+    cached?: boolean;
+  } | null;
   message?: string;
   notes?: string[];
   stdout?: string;
@@ -78,18 +90,28 @@ export function applyMessage(state: RunState, message: Message): [RunState, Outp
     case 'stats': {
       const elapsedMs = Number(message.elapsed_ms ?? 0);
       const cpuMs = Number(message.cpu_ms ?? 0);
-      const previous = state.stats.at(-1);
+      const last = state.stats.at(-1);
+      // The stage as the server names it; from one that does not, a clock starting again is
+      // the run after the compiler.
+      const stage: Stage =
+        message.stage === 'compile' || message.stage === 'run'
+          ? message.stage
+          : last && elapsedMs < last.elapsedMs
+            ? 'run'
+            : (last?.stage ?? 'run');
+      // CPU use is per stage: the first sample of a stage counts from its own start.
+      const previous = last?.stage === stage && elapsedMs >= last.elapsedMs ? last : undefined;
       const dt = previous ? elapsedMs - previous.elapsedMs : elapsedMs;
       const dcpu = previous ? cpuMs - previous.cpuMs : cpuMs;
       const point: StatsPoint = {
+        stage,
         elapsedMs,
         cpuMs,
         memoryKib: Number(message.memory_kib ?? 0),
         cpuPercent: dt > 0 ? Math.max(0, Math.round((dcpu / dt) * 100)) : 0,
       };
-      // A fresh stage restarts the clock: keep one continuous series.
-      const stats = previous && elapsedMs < previous.elapsedMs ? [point] : [...state.stats, point];
-      return [{ ...state, stats: stats.slice(-300) }];
+      // One series, the compiler's samples then the program's (each labelled), the latest kept.
+      return [{ ...state, stats: [...state.stats, point].slice(-300) }];
     }
     case 'result': {
       const result = message as unknown as RunResult;
@@ -107,6 +129,54 @@ export function applyMessage(state: RunState, message: Message): [RunState, Outp
     default:
       return [state];
   }
+}
+
+export interface StageFigures {
+  stage: Stage;
+  /** Peak memory: the result's once it is in, else the highest sample so far. */
+  memoryKib?: number;
+  /** CPU use over the stage, in percent of one core: CPU time over wall time. */
+  cpuPercent?: number;
+  wallMs?: number;
+  cpuMs?: number;
+  /** From the result (final) or from the samples (live). */
+  final: boolean;
+}
+
+/**
+ * The figures of each stage that took place, compile first: what the chart's captions and the
+ * status row both show, so that they agree (the program's memory is not the compiler's).
+ */
+export function stageFigures(stats: StatsPoint[], result?: RunResult): StageFigures[] {
+  const figures: StageFigures[] = [];
+  for (const stage of ['compile', 'run'] as const) {
+    const samples = stats.filter((s) => s.stage === stage);
+    const compile = result?.compile;
+    const fromResult =
+      stage === 'compile'
+        ? compile && !compile.cached && compile.wall_ms !== undefined
+          ? { wallMs: compile.wall_ms, cpuMs: compile.cpu_ms, memoryKib: compile.memory_kib }
+          : undefined
+        : result && result.verdict !== 'compile_error' && result.wall_ms !== undefined
+          ? { wallMs: result.wall_ms, cpuMs: result.cpu_ms, memoryKib: result.memory_kib }
+          : undefined;
+    if (fromResult) {
+      const { wallMs, cpuMs, memoryKib } = fromResult;
+      const cpuPercent = cpuMs === undefined || !wallMs ? undefined : Math.round((cpuMs / wallMs) * 100);
+      figures.push({ stage, wallMs, cpuMs, memoryKib, cpuPercent, final: true });
+    } else if (samples.length > 0) {
+      const last = samples.at(-1)!;
+      figures.push({
+        stage,
+        wallMs: last.elapsedMs,
+        cpuMs: last.cpuMs,
+        memoryKib: Math.max(...samples.map((s) => s.memoryKib)),
+        cpuPercent: last.elapsedMs > 0 ? Math.round((last.cpuMs / last.elapsedMs) * 100) : undefined,
+        final: false,
+      });
+    }
+  }
+  return figures;
 }
 
 /** A one-line summary of a finished run, e.g. "OK · 26 ms wall · 12 ms CPU · 7.8 MiB". */

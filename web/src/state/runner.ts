@@ -49,7 +49,10 @@ export class Runner {
       }
       const [next, chunk] = applyMessage(this.state, message);
       if (chunk) this.callbacks.onOutput(chunk);
-      if (next !== this.state) this.set(next);
+      // Output changes nothing the page shows but the console (which has it already): no
+      // re-render per chunk, of which there can be thousands a second.
+      if (next !== this.state && (message.type === 'stdout' || message.type === 'stderr')) this.state = next;
+      else if (next !== this.state) this.set(next);
     };
     socket.onclose = () => {
       if (this.socket === socket && this.state.phase !== 'done') {

@@ -3,11 +3,30 @@
 import type { SourceFile } from '../api/client';
 import { sampleFor } from '../samples';
 
+export type InputMode = 'given' | 'interactive';
+
 export interface Workspace {
   language: string;
   files: SourceFile[];
   entry: string;
+  /** The program's whole stdin, when the input is given up front. */
   stdin: string;
+  /**
+   * "Give input now" (`stdin` is the whole input, then end of file, as on a judge) or "Type
+   * while it runs" (stdin stays open for what the user types). Absent in what was saved before
+   * it was a choice: then it is what an empty field used to mean (see `inputModeOf`).
+   */
+  inputMode?: InputMode;
+}
+
+export function inputModeOf(workspace: Workspace): InputMode {
+  return workspace.inputMode ?? (workspace.stdin === '' ? 'interactive' : 'given');
+}
+
+/** What a run or a shared snippet sends: the stdin only where it is given up front. */
+export function codeOf(workspace: Workspace): { language: string; files: SourceFile[]; entry: string; stdin: string } {
+  const given = inputModeOf(workspace) === 'given';
+  return { language: workspace.language, files: workspace.files, entry: workspace.entry, stdin: given ? workspace.stdin : '' };
 }
 
 const KEY = 'codecollab.workspace.v1';
@@ -25,7 +44,8 @@ export function load(): Workspace | undefined {
     if (typeof value.language !== 'string' || !Array.isArray(value.files) || value.files.length === 0) {
       return undefined;
     }
-    return { ...value, stdin: value.stdin ?? '', entry: value.entry ?? value.files[0].name };
+    const inputMode = value.inputMode === 'given' || value.inputMode === 'interactive' ? value.inputMode : undefined;
+    return { ...value, stdin: value.stdin ?? '', entry: value.entry ?? value.files[0].name, inputMode };
   } catch {
     return undefined;
   }

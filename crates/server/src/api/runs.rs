@@ -89,9 +89,15 @@ impl RunBody {
             entry: self.entry.clone(),
             stdin: self.stdin.clone(),
             args: self.args.clone(),
-            run_limits: self
-                .limits
-                .apply(engine.default_limits(language, Stage::Run)),
+            run_limits: {
+                let mut defaults = engine.default_limits(language, Stage::Run);
+                if self.interactive {
+                    // A person reads and types: the wall fits them (CPU stays as it is); a
+                    // run left waiting ends after the idle timeout instead.
+                    defaults.wall_time_ms = engine.max_limits_for(true).wall_time_ms;
+                }
+                self.limits.apply(defaults)
+            },
             compile_limits: self
                 .compile_limits
                 .apply(engine.default_limits(language, Stage::Compile)),

@@ -8,12 +8,17 @@ pub struct TestServer {
     pub base: String,
     /// The store URL, for tests that look at (or tamper with) the database directly.
     pub url: String,
-    _runtime: tokio::runtime::Runtime,
+    runtime: Option<tokio::runtime::Runtime>,
     db: std::path::PathBuf,
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
+        // Runs still executing (an interactive one waits minutes for its person) are not
+        // waited for: the test is over.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
         if self.db.as_os_str().is_empty() {
             return;
         }
@@ -59,7 +64,7 @@ pub fn start_on(config: server::ServerConfig, url: &str, db: std::path::PathBuf)
     TestServer {
         base,
         url: url.to_string(),
-        _runtime: runtime,
+        runtime: Some(runtime),
         db,
     }
 }

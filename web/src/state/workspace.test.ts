@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { codeOf, inputModeOf, type Workspace } from './workspace';
+
+const ws = (over: Partial<Workspace>): Workspace => ({
+  language: 'python',
+  files: [{ name: 'main.py', content: 'print(input())\n' }],
+  entry: 'main.py',
+  stdin: '',
+  ...over,
+});
+
+describe('the input mode', () => {
+  it('is what the user chose, whatever the field holds', () => {
+    expect(inputModeOf(ws({ inputMode: 'given', stdin: '' }))).toBe('given');
+    expect(inputModeOf(ws({ inputMode: 'interactive', stdin: '1 2 3' }))).toBe('interactive');
+  });
+
+  it('is what an empty field meant, for code saved before it was a choice', () => {
+    expect(inputModeOf(ws({ stdin: '' }))).toBe('interactive');
+    expect(inputModeOf(ws({ stdin: '5\n' }))).toBe('given');
+  });
+
+  it('sends the stdin only when it is given up front, and never the choice itself', () => {
+    expect(codeOf(ws({ inputMode: 'given', stdin: '' }))).toEqual({
+      language: 'python',
+      files: [{ name: 'main.py', content: 'print(input())\n' }],
+      entry: 'main.py',
+      stdin: '',
+    });
+    expect(codeOf(ws({ inputMode: 'interactive', stdin: 'kept aside' })).stdin).toBe('');
+    expect(codeOf(ws({ inputMode: 'given', stdin: 'kept aside' })).stdin).toBe('kept aside');
+  });
+});
