@@ -3,6 +3,7 @@
 //! events as it goes for live output.
 
 mod cache;
+mod quiet;
 mod request;
 mod result;
 mod toolchain;
@@ -423,7 +424,37 @@ impl Engine {
             stdin: Stdin::Empty,
             cancel: job.cancel.clone(),
         };
-        let outcome = lease.run(spec, &mut |event| relay(Stage::Compile, event, on_event))?;
+        let mut quiet = quiet::QuietLines::new(&job.language.quiet);
+        let outcome = lease.run(spec, &mut |event| match event {
+            Event::Output {
+                stream,
+                elapsed,
+                data,
+            } => quiet.feed(stream, data, &mut |data| {
+                relay(
+                    Stage::Compile,
+                    Event::Output {
+                        stream,
+                        elapsed,
+                        data,
+                    },
+                    on_event,
+                )
+            }),
+            other => relay(Stage::Compile, other, on_event),
+        })?;
+        quiet.flush(&mut |stream, data| {
+            let elapsed = std::time::Duration::from_millis(outcome.wall_ms);
+            relay(
+                Stage::Compile,
+                Event::Output {
+                    stream,
+                    elapsed,
+                    data,
+                },
+                on_event,
+            )
+        });
         let verdict = match outcome.verdict() {
             Verdict::RuntimeError if !outcome.cancelled => Verdict::CompileError,
             other => other,
@@ -455,6 +486,7 @@ impl Engine {
         });
         let mut output = String::from_utf8_lossy(&outcome.stdout).into_owned();
         output.push_str(&String::from_utf8_lossy(&outcome.stderr));
+        let output = quiet::without_quiet_lines(&output, &job.language.quiet);
         Ok(CompileResult {
             verdict,
             output,

@@ -366,3 +366,38 @@ fn a_source_overwritten_by_the_compile_is_restored_from_the_cache_as_the_compile
     assert_eq!(hit.verdict, Verdict::Ok, "{}", explain(&hit));
     assert_eq!(hit.stdout, "compiled\n");
 }
+
+#[test]
+fn kotlins_own_jvm_warning_never_reaches_the_user() {
+    let engine = engine();
+    // A source of its own: a cached compile would print nothing at all.
+    let source = format!(
+        "// {}\nfun main() {{ println(\"hi\") }}\n",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    );
+    let request = RunRequest {
+        language: "kotlin".into(),
+        files: files(&[("main.kt", &source)]),
+        ..RunRequest::default()
+    };
+    let mut streamed = Vec::new();
+    let result = engine
+        .execute(request, &mut |event| {
+            if let engine::EngineEvent::Output { data, .. } = event {
+                streamed.extend_from_slice(data);
+            }
+        })
+        .expect("kotlin");
+    assert_eq!(result.verdict, Verdict::Ok, "{}", explain(&result));
+    let compile = result.compile.as_ref().expect("compiled");
+    assert!(!compile.cached, "compiled anew");
+    let streamed = String::from_utf8_lossy(&streamed);
+    for (what, text) in [
+        ("streamed", streamed.as_ref()),
+        ("result", compile.output.as_str()),
+    ] {
+        assert!(!text.contains("-Xverify:none"), "{what}: {text}");
+    }
+}

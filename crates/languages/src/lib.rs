@@ -47,6 +47,10 @@ pub struct Language {
     pub env: BTreeMap<String, String>,
     #[serde(default)]
     pub limits: LimitFloors,
+    /// Starts of lines the toolchain prints about itself while compiling (a JVM's deprecation
+    /// warning about its own launcher's options): ours, not the user's, so never shown.
+    #[serde(default)]
+    pub quiet: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
