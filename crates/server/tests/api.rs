@@ -1085,3 +1085,26 @@ fn an_interactive_run_waits_minutes_for_a_person_and_ends_when_left_idle() {
     );
     assert_eq!(status, 400, "{refused}");
 }
+
+#[test]
+fn the_limits_a_run_may_ask_for_are_published() {
+    let server = start(server::ServerConfig::default());
+    let (status, limits) = get(&server, "/api/v1/limits");
+    assert_eq!(status, 200, "{limits}");
+    assert_eq!(limits["max"]["output_kib"], 64 * 1024);
+    assert_eq!(limits["max_interactive"]["wall_time_ms"], 900_000);
+    assert_eq!(
+        limits["max_interactive"]["cpu_time_ms"], limits["max"]["cpu_time_ms"],
+        "only the wall is longer"
+    );
+    assert_eq!(limits["interactive_idle_ms"], 120_000);
+    let (_, languages) = get(&server, "/api/v1/languages");
+    let python = languages
+        .as_array()
+        .and_then(|l| l.iter().find(|l| l["id"] == "python"))
+        .expect("python");
+    assert!(
+        python["limits"]["memory_kib"].as_u64().is_some(),
+        "{python}"
+    );
+}

@@ -90,6 +90,7 @@ fn rows(world: &World) -> Vec<Row> {
             [400, 404, 404, 404, 400, 404, 401, 403, 401],
         ),
         same("GET", "/api/v1/languages", None, PUBLIC),
+        same("GET", "/api/v1/limits", None, PUBLIC),
         same(
             "POST",
             "/api/v1/snippets",

@@ -22,6 +22,7 @@ pub fn table() -> Table {
         .post("/api/v1/runs/{id}/cancel", Access::Runs, runs::cancel)
         .get("/api/v1/runs/{id}/events", Access::Runs, stream::events)
         .get("/api/v1/languages", Access::Public, languages::list)
+        .get("/api/v1/limits", Access::Public, languages::limits)
         .post("/api/v1/snippets", Access::Runs, snippets::create)
         .get("/api/v1/snippets/{id}", Access::Public, snippets::show)
         .merge(crate::auth::auth_routes())
