@@ -391,6 +391,9 @@ SCENARIOS = {
                     "annotations": {"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600"},
                     "tls": [{"secretName": "codecollab-tls", "hosts": ["codecollab.example.com"]}]},
         "metrics": {"serviceMonitor": {"enabled": True}},
+        "auth": {"signup": "invite", "guests": False, "publicUrl": "https://codecollab.example.com",
+                 "oidc": {"issuer": "https://idp.example.com/realms/main", "clientId": "codecollab",
+                          "existingSecret": "codecollab-oidc"}},
     },
     "legacy-apparmor": {"database": {"url": URL}, "worker": {"appArmor": {"useAnnotation": True}}},
     "serve-only": {"database": {"url": URL}, "worker": {"enabled": False}},
@@ -403,6 +406,9 @@ REFUSED = {
     "nothing enabled": ({"database": {"url": URL}, "serve": {"enabled": False}, "worker": {"enabled": False}}, "nothing to deploy"),
     "a typo": ({"database": {"url": URL}, "serve": {"replica": 3}}, "replica"),
     "an unneeded capability": ({"database": {"url": URL}, "worker": {"capabilities": ["SYS_PTRACE"]}}, "capabilities"),
+    "OIDC without its secret": ({"database": {"url": URL}, "auth": {"publicUrl": "https://x.example",
+                                 "oidc": {"issuer": "https://idp.example", "clientId": "c"}}}, "existingSecret"),
+    "an unknown sign-up mode": ({"database": {"url": URL}, "auth": {"signup": "sometimes"}}, "signup"),
 }
 KUBERNETES_VERSIONS = ["1.30.0", None]   # the chart's kubeVersion floor, and the newest schemas
 

@@ -72,6 +72,13 @@ env:
       secretKeyRef:
         name: {{ include "codecollab.databaseSecretName" . }}
         key: {{ include "codecollab.databaseSecretKey" . }}
+{{- if .Values.auth.oidc.issuer }}
+  - name: CODECOLLAB_OIDC_CLIENT_SECRET
+    valueFrom:
+      secretKeyRef:
+        name: {{ .Values.auth.oidc.existingSecret }}
+        key: {{ .Values.auth.oidc.existingSecretKey }}
+{{- end }}
 {{- end }}
 
 {{/* Pod annotations: config checksum (a changed ConfigMap rolls the pods) and scraping. */}}
