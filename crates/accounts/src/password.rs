@@ -50,6 +50,14 @@ fn verify_now(hash: &str, password: &str) -> bool {
     argon2().verify_password(password.as_bytes(), hash).is_ok()
 }
 
+/// Whether a stored hash was made with other parameters than today's (older, weaker ones): it is
+/// made again at the next successful sign-in, when the password is at hand.
+pub fn needs_rehash(hash: &str) -> bool {
+    !hash.starts_with(&format!(
+        "$argon2id$v=19$m={MEMORY_KIB},t={PASSES},p={LANES}$"
+    ))
+}
+
 /// A hash of nothing anyone knows, verified against when there is no user, so that an unknown
 /// username costs the same time as a wrong password.
 fn decoy() -> &'static str {

@@ -265,6 +265,21 @@ impl Accounts {
         if record.disabled {
             return Err(AccountError::Disabled);
         }
+        if record
+            .password_hash
+            .as_deref()
+            .is_some_and(password::needs_rehash)
+        {
+            // Best effort: the sign-in stands whatever happens to the stronger hash.
+            match self.inner.hasher.hash(password).await {
+                Ok(hash) => {
+                    if let Err(e) = self.inner.store.rehash_password(&record.id, &hash).await {
+                        tracing::warn!("rehashing a password: {e}");
+                    }
+                }
+                Err(e) => tracing::warn!("rehashing a password: {e}"),
+            }
+        }
         let session_secret = self.new_session(&record.id).await?;
         Ok(Created {
             user: User::from(&record),

@@ -295,6 +295,18 @@ impl Store {
         Ok(())
     }
 
+    /// Replaces a password's hash by one of the same password (stronger parameters): sessions
+    /// stay.
+    pub async fn rehash_password(&self, id: &str, password_hash: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db("rehashing a password"))?;
+        Ok(())
+    }
+
     /// Turns a guest into a user with a username and password, keeping its id (and so all it
     /// made). `Ok(false)` when the username is taken; an error if `id` is not a guest.
     pub async fn claim_guest(
