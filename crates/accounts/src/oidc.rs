@@ -409,6 +409,7 @@ impl Oidc {
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
+        validation.validate_nbf = true;
         let data = jsonwebtoken::decode::<Claims>(token, &key, &validation).map_err(invalid)?;
         Ok(data.claims)
     }

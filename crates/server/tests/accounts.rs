@@ -339,6 +339,37 @@ fn a_state_changing_request_from_another_site_is_refused() {
     // Reading is not state-changing.
     ann.origin = Some("http://evil.example".into());
     assert_eq!(ann.get("/api/v1/me").status, 200);
+    // But a WebSocket opened by another site's page with the session is (it talks both ways).
+    let run = ann.clone().post("/api/v1/runs", &python("print(1)"));
+    let id = run.body["id"].as_str().map(String::from);
+    ann.origin = Some(server.base.clone());
+    let run = ann.post("/api/v1/runs", &python("print(1)"));
+    assert_eq!(run.status, 201, "{}", run.body);
+    assert!(id.is_none(), "a cross-site POST was refused above");
+    let id = run.body["id"].as_str().expect("id");
+    let url = format!(
+        "{}/api/v1/runs/{id}/events",
+        server.base.replace("http://", "ws://")
+    );
+    let handshake = |origin: &str| {
+        let mut request = tungstenite::client::IntoClientRequest::into_client_request(url.as_str())
+            .expect("request");
+        let headers = request.headers_mut();
+        headers.insert(
+            "cookie",
+            format!("cc_session={}", ann.cookie.as_deref().expect("cookie"))
+                .parse()
+                .expect("header"),
+        );
+        headers.insert("origin", origin.parse().expect("header"));
+        tungstenite::connect(request)
+    };
+    match handshake("http://evil.example") {
+        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 403),
+        Err(e) => panic!("unexpected error: {e}"),
+        Ok(_) => panic!("another site opened a WebSocket with the session"),
+    }
+    assert!(handshake(&server.base).is_ok(), "our own page may");
 }
 
 #[test]

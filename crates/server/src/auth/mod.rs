@@ -353,7 +353,15 @@ pub async fn enforce(State(state): State<AppState>, mut request: Request, next: 
     // sign-in would put the victim in the attacker's account).
     let ambient = caller.principal.as_ref().is_some_and(Principal::is_session)
         || route.starts_with("/api/v1/auth/");
-    if !csrf::is_safe_method(request.method())
+    // A WebSocket handshake is a GET, but it opens a two-way channel with the browser's
+    // credentials: another site's page may not open one (cross-site WebSocket hijacking).
+    let upgrade = request
+        .headers()
+        .get(header::UPGRADE)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+    let ambient =
+        ambient || (upgrade && caller.principal.as_ref().is_some_and(Principal::is_session));
+    if (!csrf::is_safe_method(request.method()) || upgrade)
         && ambient
         && !csrf::same_origin(request.headers(), auth.config.public_url.as_deref())
     {
