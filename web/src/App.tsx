@@ -9,6 +9,9 @@ import { FileTabs } from './components/FileTabs';
 import { ShareDialog } from './components/ShareDialog';
 import { TopBar } from './components/TopBar';
 import { KeyboardHelp } from './components/KeyboardHelp';
+import { RunSettings } from './components/RunSettings';
+import { Countdown } from './components/Countdown';
+import { limitExplanation, limitsSummary, type Limits, type LimitsInfo } from './state/limits';
 import {
   formatMemory,
   initialRun,
@@ -35,6 +38,8 @@ interface RunOrigin {
   toolchain: string;
   files: SourceFile[];
   entry: string;
+  /** Typed into while it runs (a person's wall limit and idle timeout apply). */
+  interactive: boolean;
 }
 
 /** Whether the editor still shows the code a run came from: the same language and its files. */
@@ -60,6 +65,9 @@ function inTextField(target: EventTarget | null): boolean {
   );
 }
 
+/** The server's own defaults, for a server whose languages do not say theirs. */
+const FALLBACK_LIMITS: Limits = { cpu_time_ms: 5000, wall_time_ms: 10000, memory_kib: 262144, processes: 64, output_kib: 1024 };
+
 function snippetIdFromPath(): string | undefined {
   return /^\/s\/([A-Za-z0-9]+)\/?$/.exec(location.pathname)?.[1];
 }
@@ -78,13 +86,26 @@ export function App() {
   // Whether the running program takes what is typed into Input ("Type while it runs"), until
   // the input is ended (Ctrl+D, EOF).
   const [typing, setTyping] = useState(false);
+  const [limitsInfo, setLimitsInfo] = useState<LimitsInfo | undefined>();
+  const [settings, setSettings] = useState(false);
+  // The interactive countdown's clocks: when the program started running, when input or output
+  // last happened (a ref: output must not re-render the page).
+  const [runningSince, setRunningSince] = useState<number | undefined>();
+  const lastActivity = useRef(0);
   const [dark, toggleTheme] = useTheme();
   const consoleRef = useRef<ConsoleHandle>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   // The workspace exactly as a shared link holds it (while the address is that link).
   const pristine = useRef<Workspace | undefined>(undefined);
   const runner = useMemo(
-    () => new Runner({ onState: setRun, onOutput: (chunk) => consoleRef.current?.append(chunk) }),
+    () =>
+      new Runner({
+        onState: setRun,
+        onOutput: (chunk) => {
+          lastActivity.current = Date.now();
+          consoleRef.current?.append(chunk);
+        },
+      }),
     [],
   );
   useEffect(() => () => runner.dispose(), [runner]);
@@ -93,6 +114,8 @@ export function App() {
     try {
       const list = await api.languages();
       setLanguages(list);
+      // The maxima only bound the settings form: without them the server still refuses too much.
+      api.limits().then(setLimitsInfo, () => setLimitsInfo(undefined));
       setBanner(undefined);
       const snippetId = snippetIdFromPath();
       let start: Workspace | undefined;
@@ -142,6 +165,12 @@ export function App() {
   }, [run.error]);
 
   const running = ACTIVE.includes(run.phase);
+  useEffect(() => {
+    if (run.phase === 'running') {
+      setRunningSince((since) => since ?? Date.now());
+      if (!lastActivity.current) lastActivity.current = Date.now();
+    } else if (!ACTIVE.includes(run.phase)) setRunningSince(undefined);
+  }, [run.phase]);
   const language = languages.find((l) => l.id === workspace?.language);
   const extensions = useMemo(() => Object.fromEntries(languages.map((l) => [l.id, l.extensions])), [languages]);
 
@@ -177,13 +206,16 @@ export function App() {
       toolchain: toolchainOf(lang),
       files: workspace.files,
       entry: workspace.entry,
+      interactive,
     });
     // Run turns disabled under the pointer, which would drop the focus to the page: an
     // interactive run takes it to Input instead, where the program's questions are answered.
     // From the editor (Ctrl+Enter) the focus stays where the user is typing.
     const from = document.activeElement;
     if (interactive && !(from instanceof HTMLElement && from.closest('.cm-editor'))) inputRef.current?.focus();
-    void runner.start(codeOf(workspace), interactive);
+    setRunningSince(undefined);
+    lastActivity.current = 0;
+    void runner.start(codeOf(workspace), interactive, workspace.limits);
   }, [workspace, runner, languages]);
 
   useEffect(() => {
@@ -230,6 +262,7 @@ export function App() {
   };
   const sendTyped = (text: string) => {
     if (text === '' || runner.send(text)) {
+      lastActivity.current = Date.now();
       if (text !== '') consoleRef.current?.append({ stream: 'stdin', text });
       setTyped('');
       return true;
@@ -288,6 +321,17 @@ export function App() {
     : origin && run.phase !== 'idle'
       ? origin.toolchain
       : toolchainOf(language);
+  // The maxima of this kind of run (an interactive one may wait longer), and what ended it.
+  const maxLimits = inputMode === 'interactive' ? limitsInfo?.max_interactive : limitsInfo?.max;
+  const resultMax = origin?.interactive ? limitsInfo?.max_interactive : limitsInfo?.max;
+  const explanation = result && !isStopped(result) ? limitExplanation(result, resultMax, limitsInfo?.interactive_idle_ms) : undefined;
+  // An interactive run without a wall of its own gets the interactive one.
+  const languageLimits: Partial<Limits> = language?.limits ?? FALLBACK_LIMITS;
+  const defaultLimits: Partial<Limits> =
+    inputMode === 'interactive' && limitsInfo
+      ? { ...languageLimits, wall_time_ms: limitsInfo.max_interactive.wall_time_ms }
+      : languageLimits;
+  const countdownWall = workspace.limits?.wall_time_ms ?? limitsInfo?.max_interactive.wall_time_ms;
   const goTo = (d: Diagnostic) => {
     setActive(d.file);
     setJump((previous) => ({ file: d.file, line: d.line, column: d.column, seq: (previous?.seq ?? 0) + 1 }));
@@ -305,6 +349,14 @@ export function App() {
             </button>
             <button onClick={() => void runner.stop()} disabled={!running || !run.runId}>
               Stop
+            </button>
+            <button
+              onClick={() => setSettings(true)}
+              aria-haspopup="dialog"
+              title="Run settings: time, memory and output limits"
+              className={workspace.limits ? 'limits-changed' : undefined}
+            >
+              Settings{workspace.limits ? ' •' : ''}
             </button>
             <button onClick={() => void share()}>Share</button>
             <button onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
@@ -456,6 +508,14 @@ export function App() {
                     ? 'No result (connection lost)'
                     : 'Ready'}
             </span>
+            {running && origin?.interactive && runningSince !== undefined && (
+              <Countdown
+                runningSince={runningSince}
+                wallMs={countdownWall}
+                idleMs={limitsInfo?.interactive_idle_ms}
+                lastActivity={lastActivity}
+              />
+            )}
             {/* Each stage's own figures, named: the compiler's memory is not the program's. A run
                 stopped while queued never ran: it has none. */}
             {result && stages.some((s) => s.final) && (
@@ -473,6 +533,16 @@ export function App() {
                       )}
                     </span>
                   ))}
+              </span>
+            )}
+            {result?.limits && !isStopped(result) && (
+              <span className="limits-applied" data-testid="limits-applied" title="The limits that applied to the program">
+                {limitsSummary(result.limits)}
+              </span>
+            )}
+            {explanation && (
+              <span className="limit-cause" data-testid="limit-cause">
+                {explanation}
               </span>
             )}
           </div>
@@ -528,6 +598,15 @@ export function App() {
       </main>
       {shared && <ShareDialog url={shared} onClose={() => setShared(undefined)} />}
       {help && <KeyboardHelp onClose={() => setHelp(false)} />}
+      {settings && (
+        <RunSettings
+          defaults={defaultLimits}
+          max={maxLimits}
+          value={workspace.limits}
+          onSave={(limits) => setWorkspace((ws) => ws && { ...ws, limits })}
+          onClose={() => setSettings(false)}
+        />
+      )}
     </div>
   );
 }

@@ -1,4 +1,5 @@
 // The server's HTTP API, as the UI uses it. Errors carry a message fit for the user.
+import type { LimitOverrides, Limits, LimitsInfo } from '../state/limits';
 
 export interface Language {
   id: string;
@@ -10,6 +11,8 @@ export interface Language {
   extensions: string[];
   build_tool: string | null;
   runtime: string | null;
+  /** Its run stage's default limits (from servers that send them). */
+  limits?: Limits;
 }
 
 export interface SourceFile {
@@ -151,7 +154,16 @@ export const auth = {
 
 export const api = {
   languages: () => call<Language[]>('/api/v1/languages'),
-  createRun: (run: Snippet & { interactive: boolean }) =>
+  /** The operator's maxima; undefined from a server that does not say. */
+  limits: async (): Promise<LimitsInfo | undefined> => {
+    try {
+      return await call<LimitsInfo>('/api/v1/limits');
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 404) return undefined;
+      throw e;
+    }
+  },
+  createRun: (run: Snippet & { interactive: boolean; limits?: LimitOverrides }) =>
     call<{ id: string }>('/api/v1/runs', {
       method: 'POST',
       body: JSON.stringify({ ...run, priority: 'interactive' }),

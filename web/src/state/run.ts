@@ -1,6 +1,7 @@
 // One run as the UI sees it: the WebSocket messages of /api/v1/runs/{id}/events folded into a
 // state. Output is not kept here (it can be megabytes): `applyMessage` hands each chunk back
 // for the console to append.
+import type { Limits } from './limits';
 
 export type Phase = 'idle' | 'submitting' | 'queued' | 'started' | 'compiling' | 'running' | 'done';
 
@@ -40,6 +41,10 @@ export interface RunResult {
   stdout?: string;
   stderr?: string;
   stdout_truncated?: boolean;
+  /** The run stage's limits that applied. */
+  limits?: Partial<Limits>;
+  /** An interactive run that ended waiting for input. */
+  idle_timeout?: boolean;
   stderr_truncated?: boolean;
 }
 

@@ -1,6 +1,7 @@
 // Drives one run: submits it, follows its event stream over a WebSocket, feeds it typed input,
 // stops it. The UI subscribes to state changes; output goes straight to the console.
 import { api, eventsUrl, type Snippet } from '../api/client';
+import type { LimitOverrides } from './limits';
 import { applyMessage, initialRun, type OutputChunk, type RunState } from './run';
 
 export interface RunnerCallbacks {
@@ -27,12 +28,12 @@ export class Runner {
    * Starts a run. `interactive` keeps the program's stdin open for what the user types (until
    * Ctrl+D); otherwise stdin is `code.stdin` and then end of file, as on a judge.
    */
-  async start(code: Snippet, interactive: boolean): Promise<void> {
+  async start(code: Snippet, interactive: boolean, limits?: LimitOverrides): Promise<void> {
     this.socket?.close();
     this.set({ ...initialRun, phase: 'submitting' });
     let id: string;
     try {
-      ({ id } = await api.createRun({ ...code, interactive }));
+      ({ id } = await api.createRun({ ...code, interactive, ...(limits && Object.keys(limits).length > 0 ? { limits } : {}) }));
     } catch (e) {
       this.set({ ...initialRun, error: (e as Error).message });
       return;

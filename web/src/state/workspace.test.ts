@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { codeOf, inputModeOf, type Workspace } from './workspace';
+import { cleanLimits, codeOf, inputModeOf, type Workspace } from './workspace';
 
 const ws = (over: Partial<Workspace>): Workspace => ({
   language: 'python',
@@ -29,5 +29,17 @@ describe('the input mode', () => {
     });
     expect(codeOf(ws({ inputMode: 'interactive', stdin: 'kept aside' })).stdin).toBe('');
     expect(codeOf(ws({ inputMode: 'given', stdin: 'kept aside' })).stdin).toBe('kept aside');
+  });
+});
+
+describe('run settings kept with the workspace', () => {
+  it('keeps known positive whole limits only', () => {
+    expect(cleanLimits({ memory_kib: 524288, wall_time_ms: 20000 })).toEqual({ memory_kib: 524288, wall_time_ms: 20000 });
+    expect(cleanLimits({ memory_kib: -1, cpu_time_ms: 1.5, bogus: 3, output_kib: '9' })).toBeUndefined();
+    expect(cleanLimits(null)).toBeUndefined();
+  });
+
+  it('are not part of the code a run or a share sends', () => {
+    expect(codeOf(ws({ limits: { memory_kib: 524288 } }))).not.toHaveProperty('limits');
   });
 });

@@ -2,6 +2,7 @@
 // kept in localStorage so that a reload (or a closed tab) loses nothing.
 import type { SourceFile } from '../api/client';
 import { sampleFor } from '../samples';
+import { LIMIT_FIELDS, type LimitOverrides } from './limits';
 
 export type InputMode = 'given' | 'interactive';
 
@@ -17,6 +18,19 @@ export interface Workspace {
    * it was a choice: then it is what an empty field used to mean (see `inputModeOf`).
    */
   inputMode?: InputMode;
+  /** Run settings: the limits raised (or lowered) from the language's defaults, in server units. */
+  limits?: LimitOverrides;
+}
+
+/** Only known limits with positive whole values (what storage holds may be anything). */
+export function cleanLimits(value: unknown): LimitOverrides | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const out: LimitOverrides = {};
+  for (const { key } of LIMIT_FIELDS) {
+    const v = (value as Record<string, unknown>)[key];
+    if (typeof v === 'number' && Number.isInteger(v) && v > 0) out[key] = v;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 export function inputModeOf(workspace: Workspace): InputMode {
@@ -45,7 +59,7 @@ export function load(): Workspace | undefined {
       return undefined;
     }
     const inputMode = value.inputMode === 'given' || value.inputMode === 'interactive' ? value.inputMode : undefined;
-    return { ...value, stdin: value.stdin ?? '', entry: value.entry ?? value.files[0].name, inputMode };
+    return { ...value, stdin: value.stdin ?? '', entry: value.entry ?? value.files[0].name, inputMode, limits: cleanLimits(value.limits) };
   } catch {
     return undefined;
   }
