@@ -159,7 +159,8 @@ test('Clear, Copy all and Download the output, under the server’s CSP', async 
   const clear = page.getByRole('button', { name: 'Clear', exact: true });
   assert.equal(await clear.isEnabled(), false, 'nothing to clear yet');
   await pickLanguage(page, 'python');
-  await setCode(page, 'import sys\nprint("alpha")\nprint("beta", file=sys.stderr)\nprint("gamma")\n');
+  // One write per line (print() writes the newline apart): lines of the two pipes stay whole.
+  await setCode(page, 'import sys\nsys.stdout.write("alpha\\n")\nsys.stderr.write("beta\\n")\nsys.stdout.write("gamma\\n")\n');
   await page.getByRole('button', { name: 'Run' }).click();
   await page.getByTestId('verdict').getByText('OK').waitFor();
   await output(page).getByText('gamma').waitFor();

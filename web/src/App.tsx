@@ -11,6 +11,10 @@ import { TopBar } from './components/TopBar';
 import { KeyboardHelp } from './components/KeyboardHelp';
 import { RunSettings } from './components/RunSettings';
 import { Countdown } from './components/Countdown';
+import { EditorSettingsDialog } from './components/EditorSettingsDialog';
+import { Splitter } from './components/Splitter';
+import { loadEditorSettings, saveEditorSettings, type EditorSettings } from './state/editorSettings';
+import { loadSplit, saveSplit } from './state/split';
 import { limitExplanation, limitsSummary, type Limits, type LimitsInfo } from './state/limits';
 import {
   formatMemory,
@@ -88,6 +92,19 @@ export function App() {
   const [typing, setTyping] = useState(false);
   const [limitsInfo, setLimitsInfo] = useState<LimitsInfo | undefined>();
   const [settings, setSettings] = useState(false);
+  const [editorSettings, setEditorSettings] = useState<EditorSettings>(loadEditorSettings);
+  const [editorDialog, setEditorDialog] = useState(false);
+  const changeEditorSettings = useCallback((next: EditorSettings) => {
+    setEditorSettings(next);
+    saveEditorSettings(next);
+  }, []);
+  // The editor's share of the workspace's width (the splitter), kept across visits.
+  const [split, setSplit] = useState(loadSplit);
+  const workspaceRef = useRef<HTMLElement>(null);
+  const changeSplit = useCallback((percent: number) => {
+    setSplit(percent);
+    saveSplit(percent);
+  }, []);
   // The interactive countdown's clocks: when the program started running, when input or output
   // last happened (a ref: output must not re-render the page).
   const [runningSince, setRunningSince] = useState<number | undefined>();
@@ -362,6 +379,13 @@ export function App() {
             <button onClick={() => setHelp(true)} aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">
               ?
             </button>
+            <button
+              onClick={() => setEditorDialog(true)}
+              aria-haspopup="dialog"
+              title="Editor settings: font size, indentation, line wrap, keymap"
+            >
+              Editor
+            </button>
           </>
         }
       >
@@ -384,8 +408,12 @@ export function App() {
           </button>
         </div>
       )}
-      <main className="workspace">
-        <section className="code-pane" aria-label="Code">
+      <main
+        className="workspace"
+        ref={workspaceRef}
+        style={{ '--split': `${split}%` } as React.CSSProperties}
+      >
+        <section className="code-pane" id="code-pane" aria-label="Code">
           <FileTabs
             files={workspace.files}
             active={file.name}
@@ -404,6 +432,7 @@ export function App() {
             diagnostics={fileDiagnostics}
             onRun={startRun}
             jump={jump}
+            settings={editorSettings}
             onChange={(content) =>
               setWorkspace((ws) =>
                 ws && { ...ws, files: ws.files.map((f) => (f.name === file.name ? { ...f, content } : f)) },
@@ -411,6 +440,7 @@ export function App() {
             }
           />
         </section>
+        <Splitter container={workspaceRef} value={split} onChange={changeSplit} />
         <section className="run-pane" aria-label="Run">
           <div className="input-head">
             <label className="input-label" htmlFor="stdin">
@@ -598,6 +628,9 @@ export function App() {
       </main>
       {shared && <ShareDialog url={shared} onClose={() => setShared(undefined)} />}
       {help && <KeyboardHelp onClose={() => setHelp(false)} />}
+      {editorDialog && (
+        <EditorSettingsDialog value={editorSettings} onChange={changeEditorSettings} onClose={() => setEditorDialog(false)} />
+      )}
       {settings && (
         <RunSettings
           defaults={defaultLimits}

@@ -34,6 +34,19 @@ import { lintGutter, setDiagnostics, type Diagnostic as CmDiagnostic } from '@co
 import { oneDark } from '@codemirror/theme-one-dark';
 import type { Diagnostic } from './diagnostics';
 import { loadMode } from './modes';
+import { DEFAULT_EDITOR_SETTINGS, indentUnitFor, tabSizeFor, type EditorSettings, type KeymapName } from '../state/editorSettings';
+
+/** Vim bindings, loaded (once) the first time they are picked: not in the first download. */
+const keymaps = new Map<KeymapName, Extension>([['default', []]]);
+function loadKeymap(name: KeymapName): Promise<Extension> {
+  const kept = keymaps.get(name);
+  if (kept) return Promise.resolve(kept);
+  const loading = import('@replit/codemirror-vim').then((m) => m.vim());
+  return loading.then((extension) => {
+    keymaps.set(name, extension);
+    return extension;
+  });
+}
 
 /** A place to put the cursor (a problem clicked): applied once per `seq`, in `file`. */
 export interface JumpTarget {
@@ -58,6 +71,8 @@ export interface EditorProps {
   onChange: (content: string) => void;
   onRun: () => void;
   jump?: JumpTarget;
+  /** Font size, indentation, line wrap and keymap (the editor settings). */
+  settings?: EditorSettings;
 }
 
 const setErrorLines = StateEffect.define<Diagnostic[]>();
@@ -83,10 +98,12 @@ const errorLines = StateField.define<DecorationSet>({
   provide: (field) => EditorView.decorations.from(field),
 });
 
-function indentFor(mode: string): string {
-  if (mode === 'go') return '\t';
-  if (['python', 'java', 'csharp', 'kotlin', 'scala', 'rust', 'c', 'cpp', 'swift'].includes(mode)) return '    ';
-  return '  ';
+/** The settings' extensions that need nothing loaded (the keymap is apart). */
+function fontFor(settings: EditorSettings): Extension {
+  return EditorView.editorAttributes.of({ style: `font-size: ${settings.fontSize}px` });
+}
+function indentExtensions(settings: EditorSettings, mode: string): Extension {
+  return [indentUnit.of(indentUnitFor(settings, mode)), EditorState.tabSize.of(tabSizeFor(settings, mode))];
 }
 
 export function Editor(props: EditorProps) {
@@ -98,8 +115,16 @@ export function Editor(props: EditorProps) {
   const language = useRef(new Compartment());
   const theme = useRef(new Compartment());
   const indent = useRef(new Compartment());
+  const keys = useRef(new Compartment());
+  const font = useRef(new Compartment());
+  const wrap = useRef(new Compartment());
+  const settingsOf = () => latest.current.settings ?? DEFAULT_EDITOR_SETTINGS;
 
   const extensions = (): Extension[] => [
+    // First: Vim's bindings go before every other key binding.
+    keys.current.of(keymaps.get(settingsOf().keymap) ?? []),
+    font.current.of(fontFor(settingsOf())),
+    wrap.current.of(settingsOf().wrap ? EditorView.lineWrapping : []),
     lineNumbers(),
     highlightActiveLineGutter(),
     highlightSpecialChars(),
@@ -141,7 +166,7 @@ export function Editor(props: EditorProps) {
     ]),
     language.current.of([]),
     theme.current.of(latest.current.dark ? oneDark : []),
-    indent.current.of(indentUnit.of(indentFor(latest.current.mode))),
+    indent.current.of(indentExtensions(settingsOf(), latest.current.mode)),
     EditorView.contentAttributes.of({ 'aria-label': 'Editor', 'aria-describedby': 'editor-hint' }),
     EditorView.updateListener.of((update) => {
       if (update.docChanged) latest.current.onChange(update.state.doc.toString());
@@ -189,7 +214,7 @@ export function Editor(props: EditorProps) {
     loadMode(props.mode).then((mode) => {
       if (!cancelled && view.current) {
         view.current.dispatch({
-          effects: [language.current.reconfigure(mode), indent.current.reconfigure(indentUnit.of(indentFor(props.mode)))],
+          effects: [language.current.reconfigure(mode), indent.current.reconfigure(indentExtensions(settingsOf(), props.mode))],
         });
       }
     });
@@ -201,6 +226,37 @@ export function Editor(props: EditorProps) {
   useEffect(() => {
     view.current?.dispatch({ effects: theme.current.reconfigure(props.dark ? oneDark : []) });
   }, [props.dark, props.fileName]);
+
+  // The editor settings, live: each file's state gets them when it is shown.
+  const settings = props.settings ?? DEFAULT_EDITOR_SETTINGS;
+  useEffect(() => {
+    view.current?.dispatch({
+      effects: [
+        font.current.reconfigure(fontFor(settings)),
+        wrap.current.reconfigure(settings.wrap ? EditorView.lineWrapping : []),
+        indent.current.reconfigure(indentExtensions(settings, props.mode)),
+      ],
+    });
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [settings.fontSize, settings.wrap, settings.indent, settings.indentWidth, props.mode, props.fileName]);
+  useEffect(() => {
+    let cancelled = false;
+    const editor = view.current;
+    if (editor) editor.dom.dataset.keymap = 'loading';
+    loadKeymap(settings.keymap).then(
+      (extension) => {
+        if (cancelled || !view.current) return;
+        view.current.dispatch({ effects: keys.current.reconfigure(extension) });
+        view.current.dom.dataset.keymap = settings.keymap;
+      },
+      () => {
+        if (!cancelled && view.current) view.current.dom.dataset.keymap = 'default';
+      },
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [settings.keymap, props.fileName]);
 
   useEffect(() => {
     const editor = view.current;
