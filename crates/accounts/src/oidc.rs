@@ -74,25 +74,28 @@ struct Claims {
     sub: String,
     #[serde(default)]
     nonce: Option<String>,
+    #[serde(flatten)]
+    profile: Profile,
+    #[serde(default)]
+    scope: Option<String>,
+}
+
+/// Who the user says they are, in a token's claims or at userinfo.
+#[derive(Debug, Default, Deserialize)]
+struct Profile {
     #[serde(default)]
     preferred_username: Option<String>,
     #[serde(default)]
     name: Option<String>,
     #[serde(default)]
     email: Option<String>,
-    #[serde(default)]
-    scope: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 struct UserInfo {
     sub: String,
-    #[serde(default)]
-    preferred_username: Option<String>,
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default)]
-    email: Option<String>,
+    #[serde(flatten)]
+    profile: Profile,
 }
 
 impl From<Claims> for Identity {
@@ -100,9 +103,9 @@ impl From<Claims> for Identity {
         Identity {
             issuer: claims.iss,
             subject: claims.sub,
-            preferred_username: claims.preferred_username,
-            name: claims.name,
-            email: claims.email,
+            preferred_username: claims.profile.preferred_username,
+            name: claims.profile.name,
+            email: claims.profile.email,
             scope: claims.scope,
         }
     }
@@ -322,9 +325,9 @@ impl Oidc {
         {
             match self.get_json::<UserInfo>(endpoint, Some(access)).await {
                 Ok(info) if info.sub == identity.subject => {
-                    identity.preferred_username = info.preferred_username;
-                    identity.name = info.name;
-                    identity.email = identity.email.or(info.email);
+                    identity.preferred_username = info.profile.preferred_username;
+                    identity.name = info.profile.name;
+                    identity.email = identity.email.or(info.profile.email);
                 }
                 Ok(_) => tracing::warn!("userinfo named another subject: ignored"),
                 Err(e) => tracing::warn!("userinfo: {e}"),

@@ -431,29 +431,13 @@ impl Engine {
                 elapsed,
                 data,
             } => quiet.feed(stream, data, &mut |data| {
-                relay(
-                    Stage::Compile,
-                    Event::Output {
-                        stream,
-                        elapsed,
-                        data,
-                    },
-                    on_event,
-                )
+                compile_output(stream, elapsed, data, on_event)
             }),
             other => relay(Stage::Compile, other, on_event),
         })?;
         quiet.flush(&mut |stream, data| {
             let elapsed = std::time::Duration::from_millis(outcome.wall_ms);
-            relay(
-                Stage::Compile,
-                Event::Output {
-                    stream,
-                    elapsed,
-                    data,
-                },
-                on_event,
-            )
+            compile_output(stream, elapsed, data, on_event)
         });
         let verdict = match outcome.verdict() {
             Verdict::RuntimeError if !outcome.cancelled => Verdict::CompileError,
@@ -513,6 +497,24 @@ fn env_of(language: &Language) -> Vec<(String, String)> {
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect()
+}
+
+/// Output of the compile stage, as the events of any stage are.
+fn compile_output(
+    stream: sandbox::Stream,
+    elapsed: std::time::Duration,
+    data: &[u8],
+    on_event: &mut dyn FnMut(EngineEvent<'_>),
+) {
+    relay(
+        Stage::Compile,
+        Event::Output {
+            stream,
+            elapsed,
+            data,
+        },
+        on_event,
+    );
 }
 
 fn relay(stage: Stage, event: Event<'_>, on_event: &mut dyn FnMut(EngineEvent<'_>)) {

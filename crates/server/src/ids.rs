@@ -11,24 +11,11 @@ pub fn request_id() -> Result<String, ApiError> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-/// `len` base62 characters, each uniform (bytes past the largest multiple of 62 are drawn
-/// again, so no character is likelier than another).
+/// `len` base62 characters, each uniform (the accounts' generator, which also makes session
+/// and token secrets).
 pub fn base62(len: usize) -> Result<String, ApiError> {
-    let limit = 256 - 256 % BASE62.len();
-    let mut out = String::with_capacity(len);
-    let mut bytes = [0u8; 32];
-    while out.len() < len {
-        fill(&mut bytes)?;
-        for &b in bytes.iter().filter(|&&b| (b as usize) < limit) {
-            if out.len() == len {
-                break;
-            }
-            out.push(BASE62[b as usize % BASE62.len()] as char);
-        }
-    }
-    Ok(out)
+    accounts::secret::random_base62(len)
+        .map_err(|e| ApiError::internal(format!("no random bytes for an id: {e}")))
 }
 
 fn fill(bytes: &mut [u8]) -> Result<(), ApiError> {
@@ -51,6 +38,7 @@ mod tests {
     #[test]
     fn base62_ids_use_every_character_evenly() {
         let text: String = (0..2000).map(|_| base62(10).expect("id")).collect();
+        const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
         let mut counts = [0usize; 62];
         for b in text.bytes() {
             counts[BASE62.iter().position(|&c| c == b).expect("base62")] += 1;
