@@ -491,7 +491,9 @@ fn disabling_a_user_ends_their_sessions_tokens_and_websockets_at_once() {
         &json!({"username": "ann", "password": PASSWORD}),
     );
     assert_eq!(login.body["code"], "account_disabled");
-    // The open WebSocket is closed by the server with 4401.
+    // The open WebSocket is closed by the server with 4401 (the end of the run, which waits for
+    // input for minutes, would close it without a code); the loop's bound only keeps a broken
+    // server from hanging the test.
     let mut closed = None;
     while disabled_at.elapsed() < Duration::from_secs(5) {
         match socket.read() {
@@ -504,10 +506,6 @@ fn disabling_a_user_ends_their_sessions_tokens_and_websockets_at_once() {
         }
     }
     assert_eq!(closed, Some(4401));
-    assert!(
-        disabled_at.elapsed() < Duration::from_secs(5),
-        "closed while the run still waits for input"
-    );
     let enabled = admin.post(&format!("/api/v1/admin/users/{ann_id}/enable"), &json!({}));
     assert_eq!(enabled.body["user"]["disabled"], false);
     assert_eq!(sign_in(&server, "ann").get("/api/v1/me").status, 200);
